@@ -1,0 +1,70 @@
+# mixpanel_data task runner. `just` lists the recipes.
+set shell := ["bash", "-euo", "pipefail", "-c"]
+set positional-arguments := true
+
+# uv must use this machine's Python, never download one.
+export UV_PYTHON_DOWNLOADS := "never"
+export UV_PYTHON_PREFERENCE := "only-system"
+
+# List the recipes
+default:
+    @just --list
+
+# Create or update .venv from uv.lock (the machine's python3)
+sync:
+    uv sync --locked --python python3 --quiet
+
+# The main job: sandbox -> fetch into DuckDB -> SQL -> a live query
+demo *ARGS: sync
+    uv run --no-sync python scripts/demo.py "$@"
+
+# Run the test suite
+test *ARGS: sync
+    uv run --no-sync pytest "$@"
+
+# Run the tests with a coverage report
+test-cov *ARGS: sync
+    uv run --no-sync pytest --cov=mixpanel_data --cov-report=term-missing:skip-covered "$@"
+
+# Lint, typecheck and test
+check: lint typecheck test
+
+# Lint with ruff (generated/ is excluded)
+lint: sync
+    uv run --no-sync ruff check src tests scripts
+    uv run --no-sync ruff format --check src tests scripts
+
+# Apply ruff's automatic fixes
+lint-fix: sync
+    uv run --no-sync ruff check --fix src tests scripts
+
+# Format the handwritten code
+fmt: sync
+    uv run --no-sync ruff format src tests scripts
+
+# Type-check src/ with mypy --strict
+typecheck: sync
+    uv run --no-sync mypy
+
+# Regenerate generated/mixpanel_openapi from spec/
+generate: sync
+    uv run --no-sync python scripts/generate.py
+
+# Fail when generated/ differs from what spec/ produces
+check-generated: sync
+    uv run --no-sync python scripts/generate.py --check
+
+# Compare spec/ with Mixpanel's published OpenAPI documents (default: ../shared/reference/mixpanel-openapi)
+spec-drift *ARGS: sync
+    uv run --no-sync python scripts/spec_drift.py "$@"
+
+# Run the CLI: just mp --help
+mp *ARGS: sync
+    uv run --no-sync mp "$@"
+
+# Benchmarks (fetch into DuckDB vs DuckDB's own load; sandbox export throughput)
+bench *ARGS: sync
+    uv run --no-sync python scripts/bench_fetch.py "$@"
+
+# Everything CI runs
+ci: check-generated lint typecheck test
