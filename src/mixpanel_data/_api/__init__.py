@@ -1,0 +1,10 @@
+"""The adapter layer over the generated ``mixpanel_openapi`` package (the only code importing it).
+
+- :mod:`~mixpanel_data._api.routing`: which host serves which API in which region.
+- :mod:`~mixpanel_data._api.clients`: :class:`ApiClients`, one generated client per host family.
+"""
+
+from mixpanel_data._api.clients import ApiClients
+from mixpanel_data._api.routing import HostTable, load_host_table
+
+__all__ = ["ApiClients", "HostTable", "load_host_table"]

@@ -1,0 +1,228 @@
+"""Which host serves which API, by region: the spec's ``x-mixpanel-hosts`` table.
+
+``scripts/generate.py`` writes the table next to the generated package as
+``mixpanel_openapi/hosts.json``; this module reads it from there (without importing the package)
+and falls back to :data:`FALLBACK_HOSTS`, an identical copy, when the file is not there.
+A test checks that the two agree.
+
+Example:
+    >>> table = load_host_table()
+    >>> table.host("data", "eu")
+    'https://data-eu.mixpanel.com'
+    >>> table.family_for_api("Query")
+    'app'
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import importlib.util
+import json
+import keyword
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mixpanel_data.exceptions import ConfigError, ValidationError
+
+GENERATED_PACKAGE = "mixpanel_openapi"
+_RESERVED = (set(dir(builtins)) | {"self", "true", "false", "datetime"}) - {"id"}
+
+FALLBACK_HOSTS: Mapping[str, Any] = {
+    "families": {
+        "app": {
+            "us": "https://mixpanel.com",
+            "eu": "https://eu.mixpanel.com",
+            "in": "https://in.mixpanel.com",
+        },
+        "data": {
+            "us": "https://data.mixpanel.com",
+            "eu": "https://data-eu.mixpanel.com",
+            "in": "https://data-in.mixpanel.com",
+        },
+        "ingestion": {
+            "us": "https://api.mixpanel.com",
+            "eu": "https://api-eu.mixpanel.com",
+            "in": "https://api-in.mixpanel.com",
+        },
+    },
+    "apis": {
+        "Annotations": "app",
+        "Data Pipelines": "data",
+        "Export": "data",
+        "Feature Flags": "app",
+        "GDPR": "app",
+        "Identity": "ingestion",
+        "Ingestion": "ingestion",
+        "Lexicon Schemas": "app",
+        "Query": "app",
+        "Service Accounts": "app",
+        "Warehouse Connectors": "app",
+    },
+    "operations": {
+        "evaluate_flags": "ingestion",
+        "list_flag_definitions": "ingestion",
+    },
+}
+
+
+def tag_module_name(tag: str) -> str:
+    """The folder openapi-python-client gives a tag under ``api/`` (its ``PythonIdentifier`` rule).
+
+    Example:
+        >>> tag_module_name("GDPR"), tag_module_name("Lexicon Schemas")
+        ('gdpr', 'lexicon_schemas')
+    """
+    delimiters = ". _-"
+    value = "".join(c for c in tag if c.isidentifier() or c.isdecimal() or c in delimiters)
+    leading_underscore = value.startswith("_")
+    if any(c.isupper() for c in value):
+        value = " ".join(re.split("([A-Z]?[a-z]+)", value))
+    name = "_".join(re.findall(rf"[^{re.escape(delimiters)}]+", value)).lower()
+    if name in _RESERVED or keyword.iskeyword(name):
+        name += "_"
+    if not name.isidentifier() or leading_underscore:
+        name = f"tag{name}"
+    return name
+
+
+def generated_package_dir() -> Path | None:
+    """The folder of the generated package, found without importing it (``None`` if absent)."""
+    try:
+        spec = importlib.util.find_spec(GENERATED_PACKAGE)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def hosts_json_path() -> Path | None:
+    """``mixpanel_openapi/hosts.json`` when the generator has written it, else ``None``."""
+    folder = generated_package_dir()
+    if folder is None:
+        return None
+    path = folder / "hosts.json"
+    return path if path.is_file() else None
+
+
+@dataclass(frozen=True)
+class HostTable:
+    """Hosts per family and region, the family of each API (tag), and per-operation exceptions.
+
+    Attributes:
+        families: ``{"app": {"us": "https://mixpanel.com", ...}, "data": ..., "ingestion": ...}``.
+        apis: tag → family.
+        operations: operationId → family, where an operation differs from its tag.
+        source: where the table came from (a path, or ``"fallback"``).
+    """
+
+    families: Mapping[str, Mapping[str, str]]
+    apis: Mapping[str, str]
+    operations: Mapping[str, str]
+    source: str = "fallback"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "fallback") -> HostTable:
+        """Validate and build a table from the JSON shape."""
+        try:
+            families = {
+                str(f): {str(r): str(url).rstrip("/") for r, url in regions.items()}
+                for f, regions in data["families"].items()
+            }
+            apis = {str(k): str(v) for k, v in data.get("apis", {}).items()}
+            operations = {str(k): str(v) for k, v in data.get("operations", {}).items()}
+        except (KeyError, AttributeError, TypeError) as err:
+            raise ConfigError(f"host table {source} is malformed ({err})") from err
+        for name, family in [*apis.items(), *operations.items()]:
+            if family not in families:
+                raise ConfigError(f"host table {source}: {name!r} names unknown family {family!r}")
+        return cls(families=families, apis=apis, operations=operations, source=source)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape (``families``, ``apis``, ``operations``)."""
+        return {
+            "families": {f: dict(r) for f, r in self.families.items()},
+            "apis": dict(self.apis),
+            "operations": dict(self.operations),
+        }
+
+    def host(self, family: str, region: str) -> str:
+        """The base URL (scheme + host, no path) of ``family`` in ``region``."""
+        regions = self.families.get(family)
+        if regions is None:
+            raise ValidationError(
+                f"unknown host family {family!r}; expected one of {', '.join(self.families)}"
+            )
+        url = regions.get(region)
+        if url is None:
+            raise ValidationError(
+                f"no {family} host for region {region!r}; expected one of {', '.join(regions)}"
+            )
+        return url
+
+    def family_for_api(self, tag: str) -> str:
+        """The host family of an API, by its tag (``"Query"``, ``"Lexicon Schemas"``, ...)."""
+        family = self.apis.get(tag)
+        if family is None:
+            by_module = {tag_module_name(t): f for t, f in self.apis.items()}
+            family = by_module.get(tag_module_name(tag))
+        if family is None:
+            raise ValidationError(f"unknown API {tag!r}; expected one of {', '.join(self.apis)}")
+        return family
+
+    def family_for_operation(self, operation_id: str, tag: str | None = None) -> str:
+        """The host family of an operation: its own entry, else its tag's.
+
+        Without ``tag`` the tag is found from the generated package (``api/<tag>/<op>.py``).
+        """
+        family = self.operations.get(operation_id)
+        if family is not None:
+            return family
+        if tag is None:
+            tag = find_operation_tag(operation_id, self.apis)
+        if tag is None:
+            raise ValidationError(
+                f"unknown operation {operation_id!r}: not in the generated client; pass its tag"
+            )
+        return self.family_for_api(tag)
+
+
+def find_operation_tag(operation_id: str, apis: Mapping[str, str]) -> str | None:
+    """The tag whose generated folder holds ``<operation_id>.py`` (``None`` if none does)."""
+    folder = generated_package_dir()
+    if folder is None:
+        return None
+    for tag in apis:
+        if (folder / "api" / tag_module_name(tag) / f"{operation_id}.py").is_file():
+            return tag
+    return None
+
+
+@functools.cache
+def load_host_table() -> HostTable:
+    """The host table from ``mixpanel_openapi/hosts.json``, or :data:`FALLBACK_HOSTS` before it
+    exists (cached; ``load_host_table.cache_clear()`` re-reads)."""
+    path = hosts_json_path()
+    if path is None:
+        return HostTable.from_dict(FALLBACK_HOSTS)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"cannot read host table {path}: {err}") from err
+    return HostTable.from_dict(data, source=str(path))
+
+
+__all__ = [
+    "FALLBACK_HOSTS",
+    "GENERATED_PACKAGE",
+    "HostTable",
+    "find_operation_tag",
+    "generated_package_dir",
+    "hosts_json_path",
+    "load_host_table",
+    "tag_module_name",
+]
