@@ -1,0 +1,88 @@
+"""What a running sandbox holds, shared by every request handler (``req.state``).
+
+Example:
+    >>> rec = RequestRecord("GET", "/api/2.0/export", {"from_date": "2026-01-01"}, {})
+    >>> rec.path
+    '/api/2.0/export'
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from mixpanel_data.sandbox._credentials import SandboxCredentials
+from mixpanel_data.sandbox._data import SandboxData
+from mixpanel_data.sandbox._faults import FaultSet
+from mixpanel_data.sandbox._http import Request
+from mixpanel_data.sandbox._ratelimit import RateLimits
+
+# Headers never kept in request records (they carry credentials).
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+# Query/form keys whose values are masked in request records.
+_SECRET_KEYS = frozenset({"token", "api_secret", "secret", "password", "access_token"})
+
+
+@dataclass
+class RequestRecord:
+    """One request the sandbox received (newest last in ``Sandbox.requests``).
+
+    ``headers`` never include Authorization (or cookies); secret-looking query values are ``***``.
+    ``status`` is the answer's status once it is known.
+    """
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    status: int | None = None
+
+
+@dataclass
+class Settings:
+    """Knobs that are not part of the data."""
+
+    engage_page_size: int = 1000
+    verbose: bool = False
+
+
+@dataclass
+class SandboxState:
+    """Everything handlers share: data, credentials, faults, request log, limits, settings.
+
+    ``scratch`` is per-sandbox room for endpoint modules' own state (key it by module name).
+    """
+
+    data: SandboxData
+    credentials: SandboxCredentials
+    faults: FaultSet = field(default_factory=FaultSet)
+    rate_limits: RateLimits = field(default_factory=lambda: RateLimits(enabled=False))
+    settings: Settings = field(default_factory=Settings)
+    scratch: dict[str, Any] = field(default_factory=dict)
+    _requests: list[RequestRecord] = field(default_factory=list)
+    _requests_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, req: Request) -> RequestRecord:
+        """Log a request (without secrets) and return its record."""
+        query = {k: ("***" if k.lower() in _SECRET_KEYS else v) for k, v in req.query.items()}
+        headers = {k: v for k, v in req.headers.items() if k.lower() not in _SECRET_HEADERS}
+        rec = RequestRecord(req.method, req.path, query, headers)
+        with self._requests_lock:
+            self._requests.append(rec)
+        return rec
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """A copy of the request log, oldest first."""
+        with self._requests_lock:
+            return list(self._requests)
+
+    def clear_requests(self) -> None:
+        """Forget the request log."""
+        with self._requests_lock:
+            self._requests.clear()
+
+    def set_base_url(self, url: str) -> None:
+        """Record where the sandbox serves (credentials carry it for ``env()``)."""
+        self.credentials = replace(self.credentials, base_url=url)
