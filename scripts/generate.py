@@ -1,12 +1,15 @@
-"""Regenerate generated/mixpanel_openapi from spec/mixpanel.openapi.yaml, or check that it is current.
+"""Regenerate generated/mixpanel_openapi from spec/mixpanel.openapi.yaml, or check it is current.
 
     python scripts/generate.py           # regenerate in place
     python scripts/generate.py --check   # regenerate into a temp dir and fail on any difference
 
 The generator runs in a temporary folder outside the repository, so the project's own ruff config
-never touches generated code; the pinned ruff post-hooks format it the same way everywhere. After the
-generator, this script adds a banner line to every module and writes two files the handwritten layer and
-reviewers rely on: ``hosts.json`` (the spec's ``x-mixpanel-hosts`` table) and ``SOURCE.json`` (spec hash
+never touches generated code; the pinned ruff post-hooks format it the same way everywhere. After
+the
+generator, this script adds a banner line to every module and writes two files the handwritten layer
+and
+reviewers rely on: ``hosts.json`` (the spec's ``x-mixpanel-hosts`` table) and ``SOURCE.json`` (spec
+hash
 and tool versions).
 """
 
@@ -44,7 +47,7 @@ def _tool(name: str) -> str:
 
 
 def generate_into(out_root: Path) -> Path:
-    """Run the generator into ``out_root/mixpanel_openapi`` and post-process it; return that folder."""
+    """Run the generator into ``out_root/mixpanel_openapi``, post-process it, return that folder."""
     work = out_root / "work"
     work.mkdir(parents=True)
     shutil.copy(SPEC, work / "spec.yaml")

@@ -3,9 +3,11 @@
     python scripts/spec_drift.py [DIR] [--json]
 
 DIR defaults to ../shared/reference/mixpanel-openapi (beside the repository). For every operation in
-Mixpanel's documents it finds ours (by the ``x-mixpanel-operation-id`` we record on each operation, else by
+Mixpanel's documents it finds ours (by the ``x-mixpanel-operation-id`` we record on each operation,
+else by
 method and full path) and lists what is missing or differs: parameters (name, location, type,
-required-ness), request-body fields and success-response fields. Differences chosen on purpose are listed
+required-ness), request-body fields and success-response fields. Differences chosen on purpose are
+listed
 with their reason in spec/drift-allowlist.yaml and reported as "allowed".
 
 Exit status: 1 when an operation or a not-allowed parameter is missing, else 0. Run it when Mixpanel

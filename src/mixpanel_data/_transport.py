@@ -177,7 +177,7 @@ class PacingPolicy:
     windows: tuple[tuple[int, float], ...] = ()
     max_concurrent: int | None = None
     max_wait: float = 120.0
-    margin: float = 0.05
+    margin: float = 0.25
 
 
 # Mixpanel's published limits (Query API: 60 queries per hour, 5 concurrent; Raw export: 60 per

@@ -8,7 +8,8 @@
     │   └── AccountExistsError        ACCOUNT_EXISTS
     ├── ValidationError               INVALID_ARGUMENT    bad input caught before any call
     │   └── ExpressionError           INVALID_EXPRESSION  a where/on expression that does not parse
-    ├── APIError                      API_ERROR           Mixpanel (or the sandbox) answered with an error
+    ├── APIError                      API_ERROR           Mixpanel (or the sandbox) answered with an
+    error
     │   ├── AuthenticationError       AUTH_FAILED         401 / 403
     │   ├── RateLimitError            RATE_LIMITED        429, with ``retry_after``
     │   ├── QueryError                QUERY_FAILED        400 and other rejected queries
@@ -17,16 +18,19 @@
     │   └── ServerError               SERVER_ERROR        5xx
     ├── TransportError                TRANSPORT_ERROR     no usable answer: connection, timeout
     │   └── TimeoutError_             TIMEOUT
-    ├── DataError                     DATA_ERROR          a response that is not what the API promises
+    ├── DataError                     DATA_ERROR          a response that is not what the API
+    promises
     ├── TableExistsError              TABLE_EXISTS
     ├── TableNotFoundError            TABLE_NOT_FOUND
     ├── DatabaseLockedError           DATABASE_LOCKED     another process holds the DuckDB file
-    └── FetchError                    FETCH_FAILED        a fetch stopped part-way; ``resume`` says how
+    └── FetchError                    FETCH_FAILED        a fetch stopped part-way; ``resume`` says
+    how
 
 Retrying is decided by type, never by message text: ``RateLimitError``, ``ServerError`` and
 ``TransportError`` are :class:`Transient`; everything else is final.
 
-No message, ``repr`` or ``to_dict()`` ever contains a secret: request details are kept as method, path
+No message, ``repr`` or ``to_dict()`` ever contains a secret: request details are kept as method,
+path
 and the non-secret query parameters only.
 
 Example:
@@ -227,7 +231,7 @@ class TransportError(MixpanelDataError, Transient):
     code = "TRANSPORT_ERROR"
 
 
-class TimeoutError_(TransportError):  # noqa: N801 - avoid shadowing the builtin TimeoutError
+class TimeoutError_(TransportError):
     """The server did not answer within the configured timeout."""
 
     code = "TIMEOUT"
@@ -259,7 +263,7 @@ class DatabaseLockedError(MixpanelDataError):
 
 
 class FetchError(MixpanelDataError):
-    """A fetch stopped part-way. Nothing half-written was kept; ``details['resume']`` says how to go on."""
+    """A fetch stopped part-way; nothing half-written was kept. ``details['resume']`` says how."""
 
     code = "FETCH_FAILED"
 

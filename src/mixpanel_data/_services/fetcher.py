@@ -1,0 +1,636 @@
+"""Fetch raw events and profiles into the local store, or stream them: extract → stage → load.
+
+Events: the date range is cut into chunks that are downloaded concurrently (paced by the transport),
+each saved as the export's own bytes (gzip stays gzip) into a staging folder, then loaded by DuckDB
+in
+one transaction (see :meth:`StorageEngine.load_events`). Python never parses the JSON on this path,
+which is what keeps it near DuckDB's own load speed (``scripts/bench_fetch.py``).
+
+Failure model:
+- a connection cut or truncated body mid-chunk: that chunk is downloaded again (bounded attempts);
+- a chunk that still fails: :class:`FetchError`; the finished chunks stay in the staging folder and
+the
+  same call (``resume=True``, the default) picks them up instead of downloading them again;
+- Ctrl-C: downloads stop, nothing is loaded, the finished chunks stay for a resume;
+- an error while loading: the transaction rolls back; no table is created or changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mixpanel_data._api.export import EXPORT_PATH, engage_page, open_export
+from mixpanel_data._storage import LoadMetadata
+from mixpanel_data._storage._names import validate_table_name
+from mixpanel_data._transport import transport_errors
+from mixpanel_data.exceptions import (
+    DataError,
+    FetchError,
+    MixpanelDataError,
+    TableExistsError,
+    Transient,
+    ValidationError,
+)
+
+if TYPE_CHECKING:
+    from mixpanel_data._api.clients import ApiClients
+    from mixpanel_data._credentials import Credentials
+    from mixpanel_data._storage.engine import StorageEngine
+    from mixpanel_data.results import FetchResult
+
+CHUNK_ATTEMPTS = 4
+_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One export request: an inclusive range of UTC days."""
+
+    from_date: str
+    to_date: str
+
+    @property
+    def name(self) -> str:
+        return f"chunk-{self.from_date}_{self.to_date}"
+
+
+@dataclass
+class FetchProgress:
+    """What a progress callback receives (the same object, updated, on every call).
+
+    Attributes:
+        phase: ``"download"``, ``"load"`` or ``"done"``.
+        chunks_done, chunks_total: finished and planned export requests (profiles: pages).
+        chunks_resumed: chunks found finished from an earlier, interrupted run.
+        events: rows seen so far (lines of the export; exact after the load).
+        bytes: bytes received on the wire.
+        elapsed: seconds since the fetch started.
+    """
+
+    phase: str = "download"
+    chunks_done: int = 0
+    chunks_total: int = 0
+    chunks_resumed: int = 0
+    events: int = 0
+    bytes: int = 0
+    elapsed: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def rate(self) -> float:
+        """Rows per second so far."""
+        return self.events / self.elapsed if self.elapsed > 0 else 0.0
+
+
+ProgressCallback = Callable[[FetchProgress], None]
+
+
+def parse_day(value: str, name: str) -> dt.date:
+    """A ``YYYY-MM-DD`` date, or a :class:`ValidationError` naming the parameter."""
+    try:
+        if not isinstance(value, str) or len(value) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(
+            f"{name} must be a date as YYYY-MM-DD (got {value!r})",
+            details={"parameter": name, "value": str(value)},
+        ) from None
+
+
+def date_chunks(from_date: str, to_date: str, chunk_days: int) -> list[Chunk]:
+    """Cut ``[from_date, to_date]`` into inclusive ranges of at most ``chunk_days`` days.
+
+    Example:
+        >>> [c.name for c in date_chunks("2026-01-01", "2026-01-10", 4)]
+        ['chunk-2026-01-01_2026-01-04', 'chunk-2026-01-05_2026-01-08',
+        'chunk-2026-01-09_2026-01-10']
+    """
+    start, end = parse_day(from_date, "from_date"), parse_day(to_date, "to_date")
+    if start > end:
+        raise ValidationError(f"from_date {from_date} is after to_date {to_date}")
+    if chunk_days < 1:
+        raise ValidationError(f"chunk_days must be at least 1 (got {chunk_days})")
+    chunks, day = [], start
+    while day <= end:
+        last = min(end, day + dt.timedelta(days=chunk_days - 1))
+        chunks.append(Chunk(day.isoformat(), last.isoformat()))
+        day = last + dt.timedelta(days=1)
+    return chunks
+
+
+def normalize_event(raw: dict[str, Any]) -> dict[str, Any]:
+    """Mixpanel's export shape → the stored row shape (``event_name, event_time, ...``)."""
+    props = dict(raw.get("properties") or {})
+    time_value = props.pop("time", None)
+    event_time = None
+    if isinstance(time_value, int | float):
+        seconds = time_value / 1000 if time_value > 1e11 else time_value
+        event_time = dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+    return {
+        "event_name": raw.get("event"),
+        "event_time": event_time,
+        "distinct_id": props.pop("distinct_id", None),
+        "insert_id": props.pop("$insert_id", None),
+        "properties": props,
+    }
+
+
+def normalize_profile(raw: dict[str, Any]) -> dict[str, Any]:
+    """An engage result → the stored profile row shape (``distinct_id, properties, last_seen``)."""
+    props = dict(raw.get("$properties") or {})
+    last_seen = props.get("$last_seen")
+    return {"distinct_id": raw.get("$distinct_id"), "properties": props, "last_seen": last_seen}
+
+
+class _Stopped(Exception):
+    """Raised inside a download worker when the fetch is being cancelled."""
+
+
+class _Progress:
+    """Thread-safe progress bookkeeping that calls the user's callback."""
+
+    def __init__(self, callback: ProgressCallback | None, total: int) -> None:
+        self.state = FetchProgress(chunks_total=total)
+        self._callback = callback
+        self._start = time.monotonic()
+        self._last = 0.0
+
+    def update(self, *, force: bool = False, **changes: int | str) -> None:
+        with self.state._lock:
+            for key, value in changes.items():
+                if key in {"events", "bytes", "chunks_done", "chunks_resumed"}:
+                    setattr(self.state, key, getattr(self.state, key) + int(value))
+                else:
+                    setattr(self.state, key, value)
+            self.state.elapsed = time.monotonic() - self._start
+            now = time.monotonic()
+            due = force or now - self._last >= 0.1
+            if due:
+                self._last = now
+        if due and self._callback is not None:
+            self._callback(self.state)
+
+
+class Fetcher:
+    """Runs fetches and streams for one Workspace (API clients + local store + credentials)."""
+
+    def __init__(
+        self,
+        api: ApiClients,
+        storage: StorageEngine,
+        credentials: Credentials,
+        *,
+        staging_root: Path | None = None,
+        chunk_attempts: int = CHUNK_ATTEMPTS,
+        retry_wait: float = 0.5,
+    ) -> None:
+        self.api = api
+        self.storage = storage
+        self.credentials = credentials
+        self._staging_root = staging_root
+        self.chunk_attempts = chunk_attempts
+        self.retry_wait = retry_wait
+
+    # -- events -------------------------------------------------------------------------------
+
+    def fetch_events(
+        self,
+        name: str = "events",
+        *,
+        from_date: str,
+        to_date: str,
+        events: Sequence[str] | None = None,
+        where: str | None = None,
+        append: bool = False,
+        progress: bool | ProgressCallback = True,
+        chunk_days: int = 7,
+        max_workers: int = 3,
+        resume: bool = True,
+    ) -> FetchResult:
+        """Export events in ``[from_date, to_date]`` into table ``name`` (see the module doc)."""
+        from mixpanel_data.results import FetchResult
+
+        started = time.monotonic()
+        events = _event_list(events)
+        where = _valid_where(where, "event")
+        chunks = date_chunks(from_date, to_date, chunk_days)
+        self._check_table(name, append)
+        key = {
+            "kind": "events",
+            "project_id": self.credentials.project_id,
+            "table": name,
+            "from_date": from_date,
+            "to_date": to_date,
+            "events": events,
+            "where": where,
+            "chunk_days": chunk_days,
+        }
+        staging = self._staging_dir(key, resume)
+        callback = _progress_callback(progress, "events")
+        tracker = _Progress(callback, len(chunks))
+        files = self._download_all(chunks, staging, events, where, tracker, max_workers)
+        tracker.update(force=True, phase="load")
+        metadata = LoadMetadata(
+            from_date=from_date,
+            to_date=to_date,
+            filter_events=events,
+            filter_where=where,
+            project_id=self.credentials.project_id,
+            details={"chunks": len(chunks), "chunk_days": chunk_days},
+        )
+        try:
+            loaded = self.storage.load_events(name, files, append=append, metadata=metadata)
+        except DataError:
+            # The saved bytes themselves are bad: a resume must download them again.
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        shutil.rmtree(staging, ignore_errors=True)
+        tracker.state.events = loaded.rows_loaded
+        tracker.update(force=True, phase="done")
+        return FetchResult(
+            table=name,
+            rows=loaded.rows_loaded,
+            type="events",
+            duration_seconds=round(time.monotonic() - started, 3),
+            date_range=(from_date, to_date),
+            fetched_at=dt.datetime.now(dt.UTC),
+            duplicates_dropped=loaded.duplicates_dropped,
+            chunks=len(chunks),
+            resumed_chunks=tracker.state.chunks_resumed,
+        )
+
+    def _download_all(
+        self,
+        chunks: list[Chunk],
+        staging: Path,
+        events: list[str] | None,
+        where: str | None,
+        tracker: _Progress,
+        max_workers: int,
+    ) -> list[Path]:
+        done: dict[Chunk, Path] = {}
+        todo: list[Chunk] = []
+        for chunk in chunks:
+            existing = _finished_file(staging, chunk)
+            if existing is not None:
+                done[chunk] = existing
+                tracker.update(chunks_done=1, chunks_resumed=1, bytes=existing.stat().st_size)
+            else:
+                todo.append(chunk)
+        stop = threading.Event()
+        pool = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="mp-fetch")
+        futures: dict[Future[Path], Chunk] = {
+            pool.submit(self._download_chunk, c, staging, events, where, tracker, stop): c
+            for c in todo
+        }
+        try:
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
+                for fut in finished:
+                    done[futures[fut]] = fut.result()
+        except BaseException as err:
+            stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            if isinstance(err, Transient):
+                kept = len(done)
+                raise FetchError(
+                    f"the fetch stopped: {getattr(err, 'message', err)}. {kept} of "
+                    f"{len(chunks)} chunks are saved; run the same fetch again to resume",
+                    details={"resume": str(staging), "chunks_saved": kept},
+                ) from err
+            if not isinstance(err, KeyboardInterrupt | _Stopped) and not isinstance(
+                err, FetchError
+            ):
+                shutil.rmtree(staging, ignore_errors=True)
+            raise
+        pool.shutdown(wait=True)
+        return [done[c] for c in chunks]
+
+    def _download_chunk(
+        self,
+        chunk: Chunk,
+        staging: Path,
+        events: list[str] | None,
+        where: str | None,
+        tracker: _Progress,
+        stop: threading.Event,
+    ) -> Path:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                path = self._download_once(chunk, staging, events, where, tracker, stop)
+            except MixpanelDataError as err:
+                if not isinstance(err, Transient) or attempt >= self.chunk_attempts:
+                    raise
+                if stop.wait(self.retry_wait * 2 ** (attempt - 1)):
+                    raise _Stopped() from err
+                continue
+            tracker.update(chunks_done=1)
+            return path
+
+    def _download_once(
+        self,
+        chunk: Chunk,
+        staging: Path,
+        events: list[str] | None,
+        where: str | None,
+        tracker: _Progress,
+        stop: threading.Event,
+    ) -> Path:
+        counted = 0
+        part: Path | None = None
+        try:
+            with open_export(
+                self.api,
+                from_date=chunk.from_date,
+                to_date=chunk.to_date,
+                events=events,
+                where=where,
+            ) as response:
+                gz = response.headers.get("content-encoding", "").lower() == "gzip"
+                final = staging / f"{chunk.name}.jsonl{'.gz' if gz else ''}"
+                part = final.with_name(final.name + ".part")
+                inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if gz else None
+                with open(part, "wb") as fh, transport_errors("GET", EXPORT_PATH):
+                    for block in response.iter_raw(_BLOCK):
+                        if stop.is_set():
+                            raise _Stopped()
+                        fh.write(block)
+                        lines = (
+                            inflater.decompress(block).count(b"\n")
+                            if inflater is not None
+                            else block.count(b"\n")
+                        )
+                        counted += lines
+                        tracker.update(bytes=len(block), events=lines)
+                if inflater is not None and not inflater.eof:
+                    raise _TruncatedBody(
+                        f"export of {chunk.from_date}..{chunk.to_date} ended inside its gzip stream"
+                    )
+            os.replace(part, final)
+            return final
+        except BaseException:
+            if part is not None:
+                with contextlib.suppress(OSError):
+                    part.unlink()
+            if counted:
+                tracker.update(events=-counted)
+            raise
+
+    def stream_events(
+        self,
+        *,
+        from_date: str,
+        to_date: str,
+        events: Sequence[str] | None = None,
+        where: str | None = None,
+        raw: bool = False,
+        chunk_days: int = 7,
+    ) -> Iterator[dict[str, Any]]:
+        """Yield every exported event, chunk by chunk, without storing anything.
+
+        A connection cut mid-chunk re-requests the chunk and skips the lines already yielded.
+        """
+        events = _event_list(events)
+        where = _valid_where(where, "event")
+        for chunk in date_chunks(from_date, to_date, chunk_days):
+            yielded, attempt = 0, 0
+            while True:
+                attempt += 1
+                try:
+                    for line_no, record in enumerate(self._iter_chunk(chunk, events, where)):
+                        if line_no < yielded:
+                            continue
+                        yielded += 1
+                        yield record if raw else normalize_event(record)
+                    break
+                except MixpanelDataError as err:
+                    if not isinstance(err, Transient) or attempt >= self.chunk_attempts:
+                        raise
+                    time.sleep(self.retry_wait * 2 ** (attempt - 1))
+
+    def _iter_chunk(
+        self, chunk: Chunk, events: list[str] | None, where: str | None
+    ) -> Iterator[dict[str, Any]]:
+        with (
+            open_export(
+                self.api,
+                from_date=chunk.from_date,
+                to_date=chunk.to_date,
+                events=events,
+                where=where,
+            ) as response,
+            transport_errors("GET", EXPORT_PATH),
+        ):
+            for number, line in enumerate(response.iter_lines(), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    raise DataError(
+                        f"export of {chunk.from_date}..{chunk.to_date}: line {number} is not "
+                        f"valid JSON: {line[:80]!r}",
+                        details={"line": number, "chunk": chunk.name},
+                    ) from None
+                if not isinstance(record, dict):
+                    raise DataError(
+                        f"export of {chunk.from_date}..{chunk.to_date}: line {number} is not "
+                        "a JSON object"
+                    )
+                yield record
+
+    # -- profiles -----------------------------------------------------------------------------
+
+    def fetch_profiles(
+        self,
+        name: str = "profiles",
+        *,
+        where: str | None = None,
+        cohort_id: int | None = None,
+        output_properties: Sequence[str] | None = None,
+        append: bool = False,
+        progress: bool | ProgressCallback = True,
+    ) -> FetchResult:
+        """Fetch every engage page into table ``name`` in one transaction."""
+        from mixpanel_data.results import FetchResult
+
+        started = time.monotonic()
+        where = _valid_where(where, "profile")
+        self._check_table(name, append)
+        tracker = _Progress(_progress_callback(progress, "profiles"), 0)
+        with tempfile.TemporaryDirectory(prefix="mp-profiles-") as tmp:
+            path = Path(tmp) / "profiles.jsonl"
+            with open(path, "w", encoding="utf-8") as fh:
+                for page in self._engage_pages(where, cohort_id, output_properties, tracker):
+                    for result in page:
+                        fh.write(json.dumps(result, ensure_ascii=False))
+                        fh.write("\n")
+            tracker.update(force=True, phase="load")
+            metadata = LoadMetadata(
+                filter_where=where,
+                filter_cohort=cohort_id,
+                project_id=self.credentials.project_id,
+                details={"output_properties": list(output_properties or [])},
+            )
+            loaded = self.storage.load_profiles(name, [path], append=append, metadata=metadata)
+        tracker.state.events = loaded.rows_loaded
+        tracker.update(force=True, phase="done")
+        return FetchResult(
+            table=name,
+            rows=loaded.rows_loaded,
+            type="profiles",
+            duration_seconds=round(time.monotonic() - started, 3),
+            date_range=None,
+            fetched_at=dt.datetime.now(dt.UTC),
+            duplicates_dropped=loaded.duplicates_dropped,
+            chunks=tracker.state.chunks_done,
+            resumed_chunks=0,
+        )
+
+    def _engage_pages(
+        self,
+        where: str | None,
+        cohort_id: int | None,
+        output_properties: Sequence[str] | None,
+        tracker: _Progress | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        session_id: str | None = None
+        page = 0
+        seen = 0
+        while True:
+            data = engage_page(
+                self.api,
+                where=where,
+                cohort_id=cohort_id,
+                output_properties=output_properties,
+                session_id=session_id,
+                page=page,
+            )
+            results: list[dict[str, Any]] = data["results"]
+            if page == 0:
+                total = int(data.get("total") or 0)
+                page_size = int(data.get("page_size") or 1000)
+                if tracker is not None:
+                    tracker.update(chunks_total=max(1, -(-total // max(page_size, 1))))
+            session_id = data.get("session_id") or session_id
+            seen += len(results)
+            if tracker is not None:
+                tracker.update(chunks_done=1, events=len(results))
+            if results:
+                yield results
+            if not results or len(results) < int(data.get("page_size") or 1000) or not session_id:
+                return
+            page += 1
+
+    def stream_profiles(
+        self,
+        *,
+        where: str | None = None,
+        cohort_id: int | None = None,
+        output_properties: Sequence[str] | None = None,
+        raw: bool = False,
+    ) -> Iterator[dict[str, Any]]:
+        """Yield every profile page by page without storing anything."""
+        where = _valid_where(where, "profile")
+        for page in self._engage_pages(where, cohort_id, output_properties):
+            for result in page:
+                yield result if raw else normalize_profile(result)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _check_table(self, name: str, append: bool) -> None:
+        """Reject a bad name, or an existing table without ``append``, before any download."""
+        validate_table_name(name)
+        if not append and self.storage.table_exists(name):
+            raise TableExistsError(
+                f"table {name!r} already exists; pass append=True (--append) to add to it, "
+                "or drop it first",
+                details={"table": name},
+            )
+
+    def _staging_dir(self, key: dict[str, Any], resume: bool) -> Path:
+        root = self._staging_root or _default_staging_root(self.storage)
+        digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+        folder = root / f"{key['table']}-{digest}"
+        if not resume and folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "fetch.json").write_text(json.dumps(key, indent=2, sort_keys=True))
+        return folder
+
+
+class _TruncatedBody(DataError, Transient):
+    """A body that ended early (gzip stream incomplete): worth downloading again."""
+
+
+def _default_staging_root(storage: StorageEngine) -> Path:
+    """Next to the database file (so a resume finds it), or in the temp folder for memory stores."""
+    if storage.path is not None:
+        return storage.path.parent / ".mp-staging"
+    return Path(tempfile.gettempdir()) / f"mp-staging-{os.getpid()}"
+
+
+def _finished_file(staging: Path, chunk: Chunk) -> Path | None:
+    for suffix in (".jsonl.gz", ".jsonl"):
+        path = staging / f"{chunk.name}{suffix}"
+        if path.exists():
+            return path
+    return None
+
+
+def _event_list(events: Sequence[str] | str | None) -> list[str] | None:
+    if events is None:
+        return None
+    if isinstance(events, str):
+        events = [events]
+    cleaned = [e for e in events if isinstance(e, str) and e.strip()]
+    if not cleaned:
+        raise ValidationError("events must name at least one event (or be omitted for all)")
+    return list(cleaned)
+
+
+def _valid_where(where: str | None, kind: str) -> str | None:
+    if where is None or not where.strip():
+        return None
+    from mixpanel_data import expressions
+
+    return expressions.validate(where, kind="profile" if kind == "profile" else "event")
+
+
+def _progress_callback(progress: bool | ProgressCallback, what: str) -> ProgressCallback | None:
+    if callable(progress):
+        return progress
+    if not progress:
+        return None
+    from mixpanel_data._services.progress import rich_progress
+
+    return rich_progress(what)
+
+
+__all__ = [
+    "Chunk",
+    "FetchProgress",
+    "Fetcher",
+    "date_chunks",
+    "normalize_event",
+    "normalize_profile",
+    "parse_day",
+]

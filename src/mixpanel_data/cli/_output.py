@@ -1,0 +1,147 @@
+"""Writing command results to stdout in the five formats every data command accepts.
+
+Data goes to stdout; progress, warnings and errors go to stderr (see :func:`err`). Results are
+turned
+into plain JSON-able data first (``to_dict()`` on result objects, records for DataFrames), then
+rendered.
+
+Example:
+    >>> render([{"a": 1}], "jsonl")
+    '{"a": 1}\\n'
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import io
+import json
+import math
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from enum import StrEnum
+from typing import Any
+
+
+class Format(StrEnum):
+    """Output formats of data commands."""
+
+    json = "json"
+    jsonl = "jsonl"
+    table = "table"
+    csv = "csv"
+    plain = "plain"
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return str(value)
+
+
+def to_data(value: Any) -> Any:
+    """Turn a result (object with ``to_dict``, DataFrame, list, ...) into JSON-able data."""
+    if hasattr(value, "to_dict") and not _is_frame(value):
+        return value.to_dict()
+    if _is_frame(value):
+        frame = value
+        records = json.loads(
+            frame.to_json(orient="records", date_format="iso", default_handler=str)
+        )
+        return records
+    if isinstance(value, list | tuple):
+        return [to_data(v) for v in value]
+    return value
+
+
+def _is_frame(value: Any) -> bool:
+    return type(value).__name__ == "DataFrame" and hasattr(value, "to_json")
+
+
+def _rows(data: Any) -> tuple[list[str], list[list[Any]]]:
+    """Columns and rows for tabular formats."""
+    if isinstance(data, Mapping):
+        if data and all(isinstance(v, Mapping) for v in data.values()):
+            inner: list[str] = []
+            for v in data.values():
+                inner += [k for k in v if k not in inner]
+            return ["key", *inner], [[k, *(v.get(c) for c in inner)] for k, v in data.items()]
+        return ["key", "value"], [[k, v] for k, v in data.items()]
+    if isinstance(data, Sequence) and not isinstance(data, str | bytes):
+        if data and all(isinstance(r, Mapping) for r in data):
+            cols: list[str] = []
+            for r in data:
+                cols += [k for k in r if k not in cols]
+            return cols, [[r.get(c) for c in cols] for r in data]
+        return ["value"], [[r] for r in data]
+    return ["value"], [[data]]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return f"{value:.6g}" if abs(value) < 1e15 else str(value)
+    if isinstance(value, Mapping | list | tuple):
+        return json.dumps(value, default=_default, ensure_ascii=False)
+    return str(value) if not hasattr(value, "isoformat") else value.isoformat()
+
+
+def render(value: Any, fmt: Format | str) -> str:
+    """Render ``value`` as text in format ``fmt`` (no trailing data after the last newline)."""
+    fmt = Format(fmt)
+    data = to_data(value)
+    if fmt is Format.json:
+        return json.dumps(data, indent=2, default=_default, ensure_ascii=False) + "\n"
+    if fmt is Format.jsonl:
+        items: Iterable[Any] = data if isinstance(data, list) else [data]
+        return "".join(json.dumps(i, default=_default, ensure_ascii=False) + "\n" for i in items)
+    cols, rows = _rows(data)
+    if fmt is Format.csv:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(cols)
+        writer.writerows([[_cell(c) for c in row] for row in rows])
+        return buf.getvalue()
+    if fmt is Format.plain:
+        if cols == ["value"]:
+            return "".join(_cell(r[0]) + "\n" for r in rows)
+        return "".join("\t".join(_cell(c) for c in row) + "\n" for row in rows)
+    return _table(cols, rows)
+
+
+def _table(cols: list[str], rows: list[list[Any]]) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_edge=False, pad_edge=False, header_style="bold")
+    for c in cols:
+        table.add_column(str(c), overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(c) for c in row))
+    width = 80 if not sys.stdout.isatty() else None
+    console = Console(file=io.StringIO(), width=width, no_color=True, force_terminal=False)
+    console.print(table)
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    return str(out)
+
+
+def emit(value: Any, fmt: Format | str) -> None:
+    """Write ``value`` to stdout in ``fmt``."""
+    sys.stdout.write(render(value, fmt))
+    sys.stdout.flush()
+
+
+def err(message: str) -> None:
+    """Write one line to stderr."""
+    sys.stderr.write(message.rstrip("\n") + "\n")
+    sys.stderr.flush()

@@ -1,0 +1,155 @@
+"""`mp fetch events|profiles`: export into the local DuckDB, or stream JSONL to stdout."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import typer
+
+from mixpanel_data.cli import _state
+from mixpanel_data.cli._output import Format, emit, err
+
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Fetch raw events or profiles into the local DuckDB (or stream them as JSONL).",
+)
+
+FormatOpt = Annotated[
+    Format, typer.Option("--format", "-f", help="How to print the fetch summary.")
+]
+
+
+def _split(values: str | None) -> list[str] | None:
+    if values is None:
+        return None
+    return [v.strip() for v in values.split(",") if v.strip()]
+
+
+def _write_jsonl(rows: Iterator[dict[str, Any]]) -> int:
+    count = 0
+    out = sys.stdout
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False, default=str))
+        out.write("\n")
+        count += 1
+    out.flush()
+    return count
+
+
+@app.command("events")
+def fetch_events(
+    name: Annotated[str, typer.Argument(help="Table to create (or append to).")] = "events",
+    from_date: Annotated[
+        str, typer.Option("--from", help="First day, YYYY-MM-DD (inclusive, UTC).")
+    ] = ...,  # type: ignore[assignment]
+    to_date: Annotated[
+        str, typer.Option("--to", help="Last day, YYYY-MM-DD (inclusive, UTC).")
+    ] = ...,  # type: ignore[assignment]
+    events: Annotated[
+        str | None, typer.Option("--events", "-e", help="Only these events, comma-separated.")
+    ] = None,
+    where: Annotated[
+        str | None, typer.Option("--where", "-w", help='Filter, e.g. properties["plan"] == "pro".')
+    ] = None,
+    append: Annotated[
+        bool, typer.Option("--append", help="Add to an existing table (duplicates are skipped).")
+    ] = False,
+    stdout: Annotated[
+        bool, typer.Option("--stdout", help="Write JSONL to stdout instead of storing.")
+    ] = False,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="With --stdout: Mixpanel's own export shape.")
+    ] = False,
+    chunk_days: Annotated[
+        int, typer.Option("--chunk-days", min=1, max=100, help="Days per export request.")
+    ] = 7,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=10, help="Concurrent export requests.")
+    ] = 3,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+    no_resume: Annotated[
+        bool, typer.Option("--no-resume", help="Ignore chunks saved by an interrupted run.")
+    ] = False,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Export events in a date range into table NAME (default `events`)."""
+    with _state.workspace() as ws:
+        if stdout:
+            count = _write_jsonl(
+                ws.stream_events(
+                    from_date=from_date,
+                    to_date=to_date,
+                    events=_split(events),
+                    where=where,
+                    raw=raw,
+                )
+            )
+            if not _state.STATE.quiet:
+                err(f"{count} events written")
+            return
+        result = ws.fetch_events(
+            name,
+            from_date=from_date,
+            to_date=to_date,
+            events=_split(events),
+            where=where,
+            append=append,
+            progress=not no_progress and _state.STATE.show_progress,
+            chunk_days=chunk_days,
+            max_workers=workers,
+            resume=not no_resume,
+        )
+        emit(result, fmt)
+
+
+@app.command("profiles")
+def fetch_profiles(
+    name: Annotated[str, typer.Argument(help="Table to create (or append to).")] = "profiles",
+    where: Annotated[
+        str | None, typer.Option("--where", "-w", help='Filter, e.g. user["plan"] == "pro".')
+    ] = None,
+    cohort: Annotated[
+        int | None, typer.Option("--cohort", help="Only this cohort's users.")
+    ] = None,
+    output_properties: Annotated[
+        str | None,
+        typer.Option("--output-properties", help="Only these properties, comma-separated."),
+    ] = None,
+    append: Annotated[
+        bool, typer.Option("--append", help="Add to an existing table (same id: last wins).")
+    ] = False,
+    stdout: Annotated[
+        bool, typer.Option("--stdout", help="Write JSONL to stdout instead of storing.")
+    ] = False,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="With --stdout: Mixpanel's own engage shape.")
+    ] = False,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Fetch user profiles into table NAME (default `profiles`)."""
+    with _state.workspace() as ws:
+        if stdout:
+            count = _write_jsonl(
+                ws.stream_profiles(
+                    where=where,
+                    cohort_id=cohort,
+                    output_properties=_split(output_properties),
+                    raw=raw,
+                )
+            )
+            if not _state.STATE.quiet:
+                err(f"{count} profiles written")
+            return
+        result = ws.fetch_profiles(
+            name,
+            where=where,
+            cohort_id=cohort,
+            output_properties=_split(output_properties),
+            append=append,
+            progress=not no_progress and _state.STATE.show_progress,
+        )
+        emit(result, fmt)

@@ -1,0 +1,127 @@
+"""Commands over the local DuckDB store: `mp query sql` and `mp inspect tables|schema|info|drop`.
+
+They are registered on the `query` and `inspect` groups; none of them needs credentials when
+``--db`` names a file (``MP_DB`` works too).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from mixpanel_data.cli import _state
+from mixpanel_data.cli._output import Format, emit, err
+from mixpanel_data.cli.commands import inspect, query
+
+if TYPE_CHECKING:
+    from mixpanel_data._workspace import Workspace
+
+DbOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        envvar="MP_DB",
+        help="DuckDB file to use (default: the account's project file under ~/.mp/data).",
+    ),
+]
+
+
+def _open(db: Path | None, *, read_only: bool = False) -> Workspace:
+    from mixpanel_data._workspace import Workspace
+
+    if db is not None:
+        if not db.exists():
+            raise _state.fail(f"no database file at {db}", _state.EXIT_NOT_FOUND)
+        return Workspace.open(db, read_only=read_only)
+    return _state.workspace()
+
+
+@query.app.command("sql")
+def sql(
+    statement: Annotated[
+        str | None, typer.Argument(help="The SQL to run (or use --file).", show_default=False)
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", "-F", help="Read the SQL from this file.")
+    ] = None,
+    scalar: Annotated[
+        bool, typer.Option("--scalar", "-s", help="Print the single value the query returns.")
+    ] = False,
+    db: DbOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+) -> None:
+    """Run SQL on the local store, e.g. `mp query sql "SELECT count(*) FROM events"`."""
+    if file is not None:
+        if not file.exists():
+            raise _state.fail(f"no SQL file at {file}", _state.EXIT_NOT_FOUND)
+        statement = file.read_text(encoding="utf-8")
+    if not statement or not statement.strip():
+        raise _state.fail("give the SQL as an argument or with --file")
+    with _open(db) as ws:
+        if scalar:
+            value = ws.sql_scalar(statement)
+            emit(value if fmt is not Format.table else str(value), Format.plain)
+            return
+        emit(ws.sql(statement), fmt)
+
+
+@inspect.app.command("tables")
+def tables(
+    db: DbOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+) -> None:
+    """List the tables in the local store with what was fetched into them."""
+    with _open(db, read_only=True) as ws:
+        emit(ws.tables(), fmt)
+
+
+@inspect.app.command("schema")
+def schema(
+    table: Annotated[str, typer.Argument(help="Table name.")],
+    db: DbOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+) -> None:
+    """Show the columns of TABLE."""
+    with _open(db, read_only=True) as ws:
+        result = ws.schema(table)
+        emit(result.to_dict()["columns"] if fmt in (Format.table, Format.csv) else result, fmt)
+
+
+@inspect.app.command("info")
+def info(
+    db: DbOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.json,
+) -> None:
+    """Where the local store is, which project, and what it holds."""
+    with _open(db, read_only=True) as ws:
+        emit(ws.info(), fmt)
+
+
+@inspect.app.command("drop")
+def drop(
+    tables: Annotated[list[str] | None, typer.Argument(help="Tables to drop.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Drop every table.")] = False,
+    type_: Annotated[
+        str | None, typer.Option("--type", help="With --all: only `events` or `profiles` tables.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Do not ask for confirmation.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Drop tables from the local store (all or nothing: an unknown name drops none)."""
+    if not tables and not all_:
+        raise _state.fail("name the tables to drop, or pass --all")
+    if type_ not in (None, "events", "profiles"):
+        raise _state.fail("--type must be events or profiles")
+    what = "every table" if all_ else ", ".join(tables or [])
+    if not force and os.isatty(0) and not typer.confirm(f"Drop {what}?"):
+        raise typer.Exit(_state.EXIT_ERROR)
+    with _open(db) as ws:
+        if all_:
+            ws.drop_all(type_)  # type: ignore[arg-type]
+        else:
+            ws.drop(*(tables or []))
+    if not _state.STATE.quiet:
+        err(f"dropped {what}")

@@ -1,0 +1,500 @@
+"""`mp query ...`: live analytics queries (and, from the storage side, `mp query sql`).
+
+Each command builds a Workspace, calls one method and prints the result: ``json`` gives the
+result's ``to_dict()``; ``jsonl``, ``csv``, ``table`` and ``plain`` give its tidy rows (``.df``),
+with dates written ``YYYY-MM-DD``. Arguments are checked by the library, so a bad date, unit or
+expression exits with code 3 and a one-line message saying what is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from mixpanel_data.cli import _state
+from mixpanel_data.cli._output import Format, emit
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mixpanel_data.results import FunnelResult
+
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Ask Mixpanel now (segmentation, funnels, retention, ...) or the local store (sql).",
+)
+
+# -- shared options ---------------------------------------------------------------------------
+
+FormatOpt = Annotated[
+    Format,
+    typer.Option(
+        "--format",
+        "-f",
+        envvar="MP_FORMAT",
+        help="json (the whole result), or the result's rows as jsonl, csv, table or plain.",
+    ),
+]
+FromOpt = Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD (inclusive).")]
+ToOpt = Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD (inclusive).")]
+EventOpt = Annotated[str, typer.Option("--event", "-e", help="The event to query.")]
+WhereOpt = Annotated[
+    str | None,
+    typer.Option("--where", "-w", help='Filter expression, e.g. properties["plan"] == "pro".'),
+]
+OnOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--on", "-o", help='Split by a property: a name (country) or an expression (user["plan"]).'
+    ),
+]
+NumericOnOpt = Annotated[
+    str,
+    typer.Option(
+        "--on", "-o", help='Numeric property: a name (amount) or an expression (properties["n"]).'
+    ),
+]
+TypeOpt = Annotated[
+    str,
+    typer.Option(
+        "--type", "-t", help="general (every event), unique (users) or average (per user)."
+    ),
+]
+
+
+def _split(values: str) -> list[str]:
+    return [v.strip() for v in values.split(",") if v.strip()]
+
+
+# -- output -----------------------------------------------------------------------------------
+
+
+def frame_for_output(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose datetime columns are text: ``YYYY-MM-DD`` when every value is a
+    midnight, else ``YYYY-MM-DD HH:MM:SS`` (UTC columns in ISO 8601)."""
+    import pandas as pd
+
+    out = df.copy()
+    for name in out.columns:
+        col = out[name]
+        if isinstance(col.dtype, pd.DatetimeTZDtype):
+            out[name] = col.map(lambda t: None if pd.isna(t) else t.isoformat())
+        elif pd.api.types.is_datetime64_any_dtype(col.dtype):
+            valid = col.dropna()
+            midnight = bool((valid == valid.dt.normalize()).all())
+            pattern = "%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M:%S"
+            out[name] = col.dt.strftime(pattern).astype(object).where(col.notna(), None)
+    return out
+
+
+def funnel_steps(result: FunnelResult) -> list[dict[str, Any]]:
+    """A funnel's steps added up over the range, as narrow rows (for table and plain)."""
+    return [
+        {
+            "step": s.step,
+            "name": s.name,
+            "count": s.count,
+            "from_prev": round(s.step_conversion, 4),
+            "overall": round(s.overall_conversion, 4),
+            "avg_time_s": None if s.avg_time is None else round(s.avg_time),
+        }
+        for s in result.steps
+    ]
+
+
+def narrow_rows(result: Any) -> Any:
+    """What table and plain print: readable at 80 columns (funnels as their added-up steps,
+    activity without the properties); ``None`` means the tidy ``.df``."""
+    from mixpanel_data.results import ActivityFeedResult, FunnelResult, SavedReportResult
+
+    inner = result.inner if isinstance(result, SavedReportResult) else result
+    if isinstance(inner, FunnelResult):
+        return funnel_steps(inner)
+    if isinstance(inner, ActivityFeedResult):
+        return inner.df.drop(columns="properties")
+    return None
+
+
+def emit_result(result: Any, fmt: Format) -> None:
+    """Print ``result``: ``to_dict()`` for json; its tidy ``.df`` rows for jsonl and csv; for
+    table and plain the same rows, narrowed where they would not fit 80 columns."""
+    if fmt is Format.json:
+        emit(result, fmt)
+        return
+    data = narrow_rows(result) if fmt in (Format.table, Format.plain) else None
+    if data is None:
+        data = result.df
+    if hasattr(data, "columns"):
+        data = frame_for_output(data)
+    emit(data, fmt)
+
+
+# -- segmentation -----------------------------------------------------------------------------
+
+
+@app.command("segmentation")
+def segmentation(
+    event: EventOpt = ...,  # type: ignore[assignment]
+    from_date: FromOpt = ...,  # type: ignore[assignment]
+    to_date: ToOpt = ...,  # type: ignore[assignment]
+    on: OnOpt = None,
+    unit: Annotated[
+        str, typer.Option("--unit", "-u", help="Bucket: minute, hour, day, week or month.")
+    ] = "day",
+    where: WhereOpt = None,
+    type_: TypeOpt = "general",
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", "-l", help="With --on: how many top segments (at most 10000)."),
+    ] = None,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Count one event per time bucket, optionally split by a property."""
+    with _state.workspace() as ws:
+        result = ws.segmentation(
+            event, from_date=from_date, to_date=to_date, on=on, unit=unit, where=where,
+            type=type_, limit=limit,
+        )  # fmt: skip
+    emit_result(result, fmt)
+
+
+NumericUnitOpt = Annotated[str, typer.Option("--unit", "-u", help="Bucket: hour or day.")]
+
+
+@app.command("segmentation-numeric")
+def segmentation_numeric(
+    event: EventOpt = ...,  # type: ignore[assignment]
+    on: NumericOnOpt = ...,  # type: ignore[assignment]
+    from_date: FromOpt = ...,  # type: ignore[assignment]
+    to_date: ToOpt = ...,  # type: ignore[assignment]
+    unit: NumericUnitOpt = "day",
+    where: WhereOpt = None,
+    type_: TypeOpt = "general",
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Count one event in numeric ranges of a property."""
+    with _state.workspace() as ws:
+        result = ws.segmentation_numeric(
+            event, from_date=from_date, to_date=to_date, on=on, unit=unit, where=where, type=type_
+        )
+    emit_result(result, fmt)
+
+
+@app.command("segmentation-sum")
+def segmentation_sum(
+    event: EventOpt = ...,  # type: ignore[assignment]
+    on: NumericOnOpt = ...,  # type: ignore[assignment]
+    from_date: FromOpt = ...,  # type: ignore[assignment]
+    to_date: ToOpt = ...,  # type: ignore[assignment]
+    unit: NumericUnitOpt = "day",
+    where: WhereOpt = None,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Sum a numeric property over one event per time bucket."""
+    with _state.workspace() as ws:
+        result = ws.segmentation_sum(
+            event, from_date=from_date, to_date=to_date, on=on, unit=unit, where=where
+        )
+    emit_result(result, fmt)
+
+
+@app.command("segmentation-average")
+def segmentation_average(
+    event: EventOpt = ...,  # type: ignore[assignment]
+    on: NumericOnOpt = ...,  # type: ignore[assignment]
+    from_date: FromOpt = ...,  # type: ignore[assignment]
+    to_date: ToOpt = ...,  # type: ignore[assignment]
+    unit: NumericUnitOpt = "day",
+    where: WhereOpt = None,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Average a numeric property over one event per time bucket."""
+    with _state.workspace() as ws:
+        result = ws.segmentation_average(
+            event, from_date=from_date, to_date=to_date, on=on, unit=unit, where=where
+        )
+    emit_result(result, fmt)
+
+
+# -- event breakdown --------------------------------------------------------------------------
+
+CountUnitOpt = Annotated[
+    str,
+    typer.Option(
+        "--unit", "-u", help="Bucket: minute, hour, day, week or month (unique: day and up)."
+    ),
+]
+
+
+@app.command("event-counts")
+def event_counts(
+    events: Annotated[
+        str, typer.Option("--events", "-e", help='Events to count, comma-separated: "A,B".')
+    ] = ...,  # type: ignore[assignment]
+    from_date: FromOpt = ...,  # type: ignore[assignment]
+    to_date: ToOpt = ...,  # type: ignore[assignment]
+    unit: CountUnitOpt = "day",
+    type_: TypeOpt = "general",
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Count several events per time bucket."""
+    with _state.workspace() as ws:
+        result = ws.event_counts(
+            _split(events), from_date=from_date, to_date=to_date, unit=unit, type=type_
+        )
+    emit_result(result, fmt)
+
+
+@app.command("property-counts")
+def property_counts(
+    event: EventOpt = ...,  # type: ignore[assignment]
+    property_name: Annotated[
+        str, typer.Option("--property", "-p", help="The property whose values split the counts.")
+    ] = ...,  # type: ignore[assignment]
+    from_date: FromOpt = ...,  # type: ignore[assignment]
+    to_date: ToOpt = ...,  # type: ignore[assignment]
+    unit: CountUnitOpt = "day",
+    type_: TypeOpt = "general",
+    values: Annotated[
+        str | None,
+        typer.Option("--values", help='Only these values, comma-separated: "free,pro".'),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-l", help="How many top values (default 255).")
+    ] = None,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Count one event per value of one property per time bucket."""
+    with _state.workspace() as ws:
+        result = ws.property_counts(
+            event, property_name, from_date=from_date, to_date=to_date, unit=unit, type=type_,
+            values=None if values is None else _split(values), limit=limit,
+        )  # fmt: skip
+    emit_result(result, fmt)
+
+
+# -- funnels, retention, frequency ------------------------------------------------------------
+
+
+@app.command("funnel")
+def funnel(
+    funnel_id: Annotated[int, typer.Argument(help="Id of a saved funnel (mp inspect funnels).")],
+    from_date: FromOpt = ...,  # type: ignore[assignment]
+    to_date: ToOpt = ...,  # type: ignore[assignment]
+    unit: Annotated[
+        str | None,
+        typer.Option("--unit", "-u", help="Bucket: day, week or month (default: daily buckets)."),
+    ] = None,
+    on: OnOpt = None,
+    where: WhereOpt = None,
+    length: Annotated[
+        int | None,
+        typer.Option("--length", help="Conversion window in --length-unit (at most 90 days)."),
+    ] = None,
+    length_unit: Annotated[
+        str | None,
+        typer.Option("--length-unit", help="Window unit: second, minute, hour or day."),
+    ] = None,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """A saved funnel's steps: counts, conversion and average times.
+
+    table and plain print the steps added up over the range; jsonl and csv print one row per
+    date bucket and step.
+    """
+    with _state.workspace() as ws:
+        result = ws.funnel(
+            funnel_id, from_date=from_date, to_date=to_date, unit=unit, on=on, where=where,
+            length=length, length_unit=length_unit,
+        )  # fmt: skip
+    emit_result(result, fmt)
+
+
+@app.command("retention")
+def retention(
+    born: Annotated[
+        str | None,
+        typer.Option("--born", "-b", help="Event that puts users in a cohort (birth retention)."),
+    ] = None,
+    return_event: Annotated[
+        str | None,
+        typer.Option("--return", "-r", help="Event that counts as coming back (default: any)."),
+    ] = None,
+    from_date: FromOpt = ...,  # type: ignore[assignment]
+    to_date: ToOpt = ...,  # type: ignore[assignment]
+    born_where: Annotated[
+        str | None, typer.Option("--born-where", help="Filter on the --born events.")
+    ] = None,
+    return_where: Annotated[
+        str | None,
+        typer.Option("--return-where", "-w", help="Filter on the --return events."),
+    ] = None,
+    interval: Annotated[
+        int, typer.Option("--interval", "-i", help="Units per period (at most 90 days).")
+    ] = 1,
+    intervals: Annotated[
+        int, typer.Option("--intervals", "-n", help="How many periods after period 0.")
+    ] = 10,
+    unit: Annotated[
+        str, typer.Option("--unit", "-u", help="Period unit: day, week or month.")
+    ] = "day",
+    retention_type: Annotated[
+        str,
+        typer.Option(
+            "--retention-type", help="birth (first time, needs --born) or compounded (recurring)."
+        ),
+    ] = "birth",
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Cohorts by date and how many came back in each later period."""
+    with _state.workspace() as ws:
+        result = ws.retention(
+            born, return_event, from_date=from_date, to_date=to_date,  # type: ignore[arg-type]
+            born_where=born_where, return_where=return_where, interval=interval,
+            interval_count=intervals, unit=unit, retention_type=retention_type,
+        )  # fmt: skip
+    emit_result(result, fmt)
+
+
+@app.command("frequency")
+def frequency(
+    from_date: FromOpt = ...,  # type: ignore[assignment]
+    to_date: ToOpt = ...,  # type: ignore[assignment]
+    unit: Annotated[str, typer.Option("--unit", "-u", help="Period: day, week or month.")] = "day",
+    addiction_unit: Annotated[
+        str,
+        typer.Option("--addiction-unit", "-a", help="Slot counted inside a period: hour or day."),
+    ] = "hour",
+    event: Annotated[
+        str | None, typer.Option("--event", "-e", help="Event to count (default: any).")
+    ] = None,
+    where: WhereOpt = None,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """How many users were active in at least 1, 2, 3 ... slots of each period."""
+    with _state.workspace() as ws:
+        result = ws.frequency(
+            from_date=from_date, to_date=to_date, unit=unit, addiction_unit=addiction_unit,
+            event=event, where=where,
+        )  # fmt: skip
+    emit_result(result, fmt)
+
+
+# -- saved reports, flows, users, JQL ---------------------------------------------------------
+
+
+@app.command("saved-report")
+def saved_report(
+    bookmark_id: Annotated[
+        int, typer.Argument(help="Id of a saved report (mp inspect bookmarks).")
+    ],
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Run a saved report: Insights, Funnels, Retention or Flows."""
+    with _state.workspace() as ws:
+        result = ws.saved_report(bookmark_id)
+    emit_result(result, fmt)
+
+
+@app.command("flows")
+def flows(
+    event: Annotated[
+        str | None, typer.Argument(help="Anchor event (not needed with --bookmark).")
+    ] = None,
+    from_date: Annotated[
+        str | None, typer.Option("--from", help="First day, YYYY-MM-DD (inclusive).")
+    ] = None,
+    to_date: Annotated[
+        str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (inclusive).")
+    ] = None,
+    direction: Annotated[
+        str, typer.Option("--direction", "-d", help="after, before or both.")
+    ] = "after",
+    steps: Annotated[
+        int, typer.Option("--steps", "-s", help="Events to follow from the anchor (1-5).")
+    ] = 3,
+    where: WhereOpt = None,
+    bookmark_id: Annotated[
+        int | None, typer.Option("--bookmark", "-b", help="Run a saved Flows report instead.")
+    ] = None,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Which events users did after (or before) an event, step by step."""
+    with _state.workspace() as ws:
+        result = ws.flows(
+            event, from_date=from_date, to_date=to_date,
+            direction=direction,  # type: ignore[arg-type]
+            steps=steps, where=where, bookmark_id=bookmark_id,
+        )  # fmt: skip
+    emit_result(result, fmt)
+
+
+@app.command("activity-feed")
+def activity_feed(
+    users: Annotated[
+        str, typer.Option("--users", "-u", help='Distinct ids, comma-separated: "id1,id2".')
+    ] = ...,  # type: ignore[assignment]
+    from_date: Annotated[
+        str | None,
+        typer.Option("--from", help="First day, YYYY-MM-DD (default: 29 days before --to)."),
+    ] = None,
+    to_date: Annotated[
+        str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default: today, UTC).")
+    ] = None,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Some users' events in time order (table leaves the properties out)."""
+    with _state.workspace() as ws:
+        result = ws.activity_feed(_split(users), from_date=from_date, to_date=to_date)
+    emit_result(result, fmt)
+
+
+def _param(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise _state.fail(f"--param {text!r} must be key=value")
+    try:
+        return key.strip(), json.loads(value)
+    except ValueError:
+        return key.strip(), value
+
+
+@app.command("jql")
+def jql(
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="File with the script (- reads stdin).", allow_dash=True),
+    ] = None,
+    code: Annotated[str | None, typer.Option("--code", "-c", help="The script as text.")] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param", "-P", help="key=value for the script's params (value read as JSON if it is)."
+        ),
+    ] = None,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Run a JQL script (Mixpanel keeps JQL in maintenance mode)."""
+    if (file is None) == (code is None):
+        raise _state.fail("give the script as FILE or with --code (one of them)")
+    if code is None:
+        assert file is not None
+        if str(file) == "-":
+            code = sys.stdin.read()
+        elif not file.is_file():
+            raise _state.fail(f"no such script file: {file}", _state.EXIT_NOT_FOUND)
+        else:
+            code = file.read_text(encoding="utf-8")
+    params = dict(_param(p) for p in param) if param else None
+    with _state.workspace() as ws:
+        result = ws.jql(code, params)
+    emit_result(result, fmt)
+
+
+# -- local store --------------------------------------------------------------------------------
+# `mp query sql` belongs to the storage side: cli/commands/local.py registers it on this `app`
+# (the live-query commands above never open the local store).
