@@ -179,7 +179,7 @@ class _Progress:
                     setattr(self.state, key, value)
             self.state.elapsed = time.monotonic() - self._start
             now = time.monotonic()
-            due = force or now - self._last >= 0.1
+            due = force or "chunks_done" in changes or now - self._last >= 0.1
             if due:
                 self._last = now
         if due and self._callback is not None:
@@ -308,7 +308,7 @@ class Fetcher:
             stop.set()
             pool.shutdown(wait=True, cancel_futures=True)
             if isinstance(err, Transient):
-                kept = len(done)
+                kept = sum(1 for c in chunks if _finished_file(staging, c) is not None)
                 raise FetchError(
                     f"the fetch stopped: {getattr(err, 'message', err)}. {kept} of "
                     f"{len(chunks)} chunks are saved; run the same fetch again to resume",

@@ -13,7 +13,6 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import click
 import typer
 
 from mixpanel_data.cli._output import err
@@ -29,6 +28,12 @@ EXIT_USAGE = 3
 EXIT_NOT_FOUND = 4
 EXIT_RATE_LIMITED = 5
 EXIT_INTERRUPTED = 130
+
+
+# Typer ships its own copy of click; its usage errors all derive from this class.
+_ClickException: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
 
 
 @dataclass
@@ -64,20 +69,23 @@ def run(app: typer.Typer) -> int:
     """Run ``app`` standalone=False and map every outcome to an exit code (no tracebacks)."""
     try:
         result = app(standalone_mode=False)
-        return int(result) if isinstance(result, int) else EXIT_OK
+        code = int(result) if isinstance(result, int) else EXIT_OK
+        if code == EXIT_INTERRUPTED:  # Typer turns Ctrl-C into this code without a word
+            err("Interrupted.")
+        return code
     except KeyboardInterrupt:
         err("Interrupted.")
         return EXIT_INTERRUPTED
     except MixpanelDataError as exc:
         err(f"Error: {exc.message}")
         return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         err("Aborted.")
         return EXIT_INTERRUPTED
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
+    except _ClickException as exc:
+        exc.show()  # type: ignore[attr-defined]
         return EXIT_USAGE
     except BrokenPipeError:
         _silence_stdout()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -19,6 +20,14 @@ app = typer.Typer(
 
 FormatOpt = Annotated[
     Format, typer.Option("--format", "-f", help="How to print the fetch summary.")
+]
+DbOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        envvar="MP_DB",
+        help="DuckDB file to write (default: ~/.mp/data/<project_id>.duckdb).",
+    ),
 ]
 
 
@@ -73,10 +82,11 @@ def fetch_events(
     no_resume: Annotated[
         bool, typer.Option("--no-resume", help="Ignore chunks saved by an interrupted run.")
     ] = False,
+    db: DbOpt = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Export events in a date range into table NAME (default `events`)."""
-    with _state.workspace() as ws:
+    with _state.workspace(path=db) as ws:
         if stdout:
             count = _write_jsonl(
                 ws.stream_events(
@@ -128,10 +138,11 @@ def fetch_profiles(
         bool, typer.Option("--raw", help="With --stdout: Mixpanel's own engage shape.")
     ] = False,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+    db: DbOpt = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Fetch user profiles into table NAME (default `profiles`)."""
-    with _state.workspace() as ws:
+    with _state.workspace(path=db) as ws:
         if stdout:
             count = _write_jsonl(
                 ws.stream_profiles(

@@ -1,0 +1,315 @@
+"""Fetching into DuckDB against the sandbox: correctness, faults, atomicity, resume, Ctrl-C.
+
+Expected numbers come from the sandbox's own event table (deduplicated by Mixpanel's key with SQL in
+the test), never from the fetch's own report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from mixpanel_data import Workspace
+from mixpanel_data._api.clients import ApiClients
+from mixpanel_data._credentials import make_credentials
+from mixpanel_data._services.fetcher import FetchProgress
+from mixpanel_data._transport import RetryPolicy
+from mixpanel_data.exceptions import DataError, FetchError, TableExistsError
+from mixpanel_data.sandbox import Fault, Sandbox
+
+FROM, TO = "2026-01-20", "2026-01-31"
+EXPORT = "/api/2.0/export"
+
+
+@pytest.fixture(scope="module")
+def sb() -> Iterator[Sandbox]:
+    with Sandbox(seed=21, users=120, days=12, end_date=TO) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(autouse=True)
+def _clean(sb: Sandbox) -> Iterator[None]:
+    sb.faults.clear()
+    sb.clear_requests()
+    yield
+    sb.faults.clear()
+
+
+def _ws(sb: Sandbox, path: Path) -> Workspace:
+    c = sb.credentials
+    creds = make_credentials(
+        username=c.username,
+        secret=c.secret,
+        project_id=c.project_id,
+        token=c.token,
+        base_url=sb.url,
+    )
+    return Workspace(path=path, credentials=creds)
+
+
+def _expected_counts(sb: Sandbox, first: str, last: str) -> dict[tuple[str, str], int]:
+    """(event, day) -> count from the sandbox's table, deduplicated on Mixpanel's key."""
+    with sb.data.cursor() as con:
+        rows = con.execute(
+            """
+            SELECT event, strftime(to_timestamp(time) AT TIME ZONE 'UTC', '%Y-%m-%d') AS day,
+                   count(*)
+            FROM (SELECT DISTINCT event, distinct_id, time, insert_id FROM events)
+            WHERE to_timestamp(time) AT TIME ZONE 'UTC' >= ?::TIMESTAMP
+              AND to_timestamp(time) AT TIME ZONE 'UTC' < ?::TIMESTAMP + INTERVAL 1 DAY
+            GROUP BY 1, 2
+            """,
+            [first, last],
+        ).fetchall()
+    return {(e, d): n for e, d, n in rows}
+
+
+def _stored_counts(ws: Workspace, table: str = "events") -> dict[tuple[str, str], int]:
+    rows = ws.sql_rows(
+        f"SELECT event_name, strftime(event_time, '%Y-%m-%d'), count(*) FROM {table} GROUP BY 1, 2"
+    )
+    return {(e, d): n for e, d, n in rows}
+
+
+def _export_requests(sb: Sandbox) -> list[tuple[str, str]]:
+    return [
+        (r.query.get("from_date", ""), r.query.get("to_date", ""))
+        for r in sb.requests
+        if r.path == EXPORT
+    ]
+
+
+def test_counts_per_event_and_day_equal_the_sandbox(sb: Sandbox, tmp_path: Path) -> None:
+    with _ws(sb, tmp_path / "a.duckdb") as ws:
+        result = ws.fetch_events(from_date=FROM, to_date=TO, progress=False, chunk_days=4)
+        stored = _stored_counts(ws)
+        dupes = ws.sql_scalar(
+            "SELECT count(*) - count(DISTINCT (event_name, distinct_id, event_time, insert_id)) "
+            "FROM events"
+        )
+    expected = _expected_counts(sb, FROM, TO)
+    assert stored == expected
+    assert result.rows == sum(expected.values())
+    assert dupes == 0
+    assert result.chunks == 3
+
+
+def test_export_duplicates_are_dropped_and_counted(sb: Sandbox, tmp_path: Path) -> None:
+    with sb.data.cursor() as con:
+        raw, distinct = con.execute(
+            "SELECT count(*), count(DISTINCT (event, distinct_id, time, insert_id)) FROM events "
+            "WHERE to_timestamp(time) >= ?::TIMESTAMP",
+            [FROM],
+        ).fetchone()  # type: ignore[misc]
+    assert raw > distinct, "the sandbox is expected to serve some genuine duplicates"
+    with _ws(sb, tmp_path / "d.duckdb") as ws:
+        result = ws.fetch_events(from_date=FROM, to_date=TO, progress=False)
+    assert result.duplicates_dropped == raw - distinct
+    assert result.rows == distinct
+
+
+def test_append_over_an_overlapping_range_adds_only_new_events(sb: Sandbox, tmp_path: Path) -> None:
+    with _ws(sb, tmp_path / "b.duckdb") as ws:
+        ws.fetch_events(from_date="2026-01-20", to_date="2026-01-26", progress=False)
+        second = ws.fetch_events(
+            from_date="2026-01-24", to_date=TO, append=True, progress=False, chunk_days=3
+        )
+        stored = _stored_counts(ws)
+        meta = ws.storage.get_metadata("events")
+    expected = _expected_counts(sb, FROM, TO)
+    assert stored == expected
+    overlap = sum(n for (_, day), n in expected.items() if "2026-01-24" <= day <= "2026-01-26")
+    assert second.duplicates_dropped >= overlap
+    assert meta is not None and str(meta.from_date) == FROM and str(meta.to_date) == TO
+
+
+def test_existing_table_is_refused_before_any_download(sb: Sandbox, tmp_path: Path) -> None:
+    with _ws(sb, tmp_path / "c.duckdb") as ws:
+        ws.fetch_events(from_date=TO, to_date=TO, progress=False)
+        sb.clear_requests()
+        with pytest.raises(TableExistsError, match="append"):
+            ws.fetch_events(from_date=FROM, to_date=TO, progress=False)
+    assert _export_requests(sb) == []
+
+
+def test_connection_cut_mid_export_is_retried_exactly(sb: Sandbox, tmp_path: Path) -> None:
+    sb.faults.add(Fault(kind="cut", after_bytes=20_000, times=2, path=EXPORT))
+    with _ws(sb, tmp_path / "cut.duckdb") as ws:
+        ws.fetch_events(from_date=FROM, to_date=TO, progress=False, chunk_days=6)
+        stored = _stored_counts(ws)
+    assert stored == _expected_counts(sb, FROM, TO)
+    assert len(_export_requests(sb)) == 2 + 2  # two chunks, two of the requests cut
+
+
+def test_truncated_gzip_is_downloaded_again(sb: Sandbox, tmp_path: Path) -> None:
+    sb.faults.add(Fault(kind="truncate_gzip", times=1, path=EXPORT))
+    with _ws(sb, tmp_path / "gz.duckdb") as ws:
+        ws.fetch_events(from_date=FROM, to_date=TO, progress=False, chunk_days=12)
+        stored = _stored_counts(ws)
+    assert stored == _expected_counts(sb, FROM, TO)
+    assert len(_export_requests(sb)) == 2
+
+
+def test_retries_exhausted_leave_nothing_and_resume_finishes(sb: Sandbox, tmp_path: Path) -> None:
+    db = tmp_path / "r.duckdb"
+    with _ws(sb, db) as ws:
+        ws._api = ApiClients(ws.credentials, retry=RetryPolicy(attempts=2, backoff_base=0.01))
+        ws._fetch_service.retry_wait = 0.01
+        ws.fetch_events("keep", from_date=TO, to_date=TO, progress=False)
+        before = ws.sql_scalar("SELECT count(*) FROM keep")
+
+        def fail_after_first_chunk(p: FetchProgress) -> None:
+            # Once the first chunk is saved, the server fails every export from then on.
+            if p.chunks_done >= 1 and not sb.faults.armed():
+                sb.faults.add(Fault(kind="status", status=503, times=None, path=EXPORT))
+
+        with pytest.raises(FetchError, match="run the same fetch again") as info:
+            ws.fetch_events(
+                from_date=FROM,
+                to_date=TO,
+                progress=fail_after_first_chunk,
+                chunk_days=6,
+                max_workers=1,
+            )
+        assert {t.name for t in ws.tables()} == {"keep"}
+        assert ws.sql_scalar("SELECT count(*) FROM keep") == before
+        assert info.value.details["chunks_saved"] == 1
+        sb.faults.clear()
+        sb.clear_requests()
+        result = ws.fetch_events(
+            from_date=FROM, to_date=TO, progress=False, chunk_days=6, max_workers=1
+        )
+        stored = _stored_counts(ws)
+    assert stored == _expected_counts(sb, FROM, TO)
+    assert result.resumed_chunks == 1
+    assert _export_requests(sb) == [("2026-01-26", "2026-01-31")]
+
+
+def test_malformed_line_is_a_clear_error_and_nothing_is_stored(sb: Sandbox, tmp_path: Path) -> None:
+    sb.faults.add(Fault(kind="malformed", line=5, times=1, path=EXPORT))
+    with _ws(sb, tmp_path / "m.duckdb") as ws:
+        with pytest.raises(DataError, match="line 5"):
+            ws.fetch_events(from_date=FROM, to_date=TO, progress=False, chunk_days=12)
+        assert ws.tables() == []
+        # The bad bytes are not kept for a resume: the next run downloads and succeeds.
+        result = ws.fetch_events(from_date=FROM, to_date=TO, progress=False, chunk_days=12)
+    assert result.resumed_chunks == 0
+    assert result.rows == sum(_expected_counts(sb, FROM, TO).values())
+
+
+def test_profiles_equal_engage_total(sb: Sandbox, tmp_path: Path) -> None:
+    with sb.data.cursor() as con:
+        total = con.execute("SELECT count(*) FROM profiles").fetchone()[0]  # type: ignore[index]
+        pro = con.execute(
+            "SELECT count(*) FROM profiles WHERE properties->>'$.plan' = 'pro'"
+        ).fetchone()[0]  # type: ignore[index]
+    with _ws(sb, tmp_path / "p.duckdb") as ws:
+        everyone = ws.fetch_profiles(progress=False)
+        only_pro = ws.fetch_profiles("pro", where='user["plan"] == "pro"', progress=False)
+        ids = ws.sql_scalar("SELECT count(DISTINCT distinct_id) FROM profiles")
+    assert everyone.rows == total == ids
+    assert only_pro.rows == pro
+
+
+def test_stream_events_yields_every_event_once_despite_a_cut(sb: Sandbox, tmp_path: Path) -> None:
+    sb.faults.add(Fault(kind="cut", after_bytes=30_000, times=1, path=EXPORT))
+    with _ws(sb, tmp_path / "s.duckdb") as ws:
+        rows = list(ws.stream_events(from_date=FROM, to_date=TO))
+    with sb.data.cursor() as con:
+        served = con.execute(
+            "SELECT count(*) FROM events WHERE to_timestamp(time) >= ?::TIMESTAMP", [FROM]
+        ).fetchone()[0]  # type: ignore[index]
+    assert len(rows) == served  # raw export lines, duplicates included, none twice
+    assert {"event_name", "event_time", "distinct_id", "insert_id", "properties"} <= set(rows[0])
+
+
+def _cli_env(sb: Sandbox, tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(sb.credentials.env(sb.url))
+    env["MP_CONFIG_PATH"] = str(tmp_path / "config.toml")
+    env["MP_DATA_DIR"] = str(tmp_path / "data")
+    return env
+
+
+def test_ctrl_c_in_the_cli_exits_130_and_leaves_no_table(sb: Sandbox, tmp_path: Path) -> None:
+    sb.faults.add(Fault(kind="slow", delay=4.0, times=None, path=EXPORT))
+    db = tmp_path / "cli.duckdb"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mixpanel_data.cli.main", "fetch", "events", "--from", FROM,
+         "--to", TO, "--db", str(db), "--no-progress"],
+        env=_cli_env(sb, tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not any(r.path == EXPORT for r in sb.requests):
+        assert time.monotonic() < deadline, "the CLI never reached the export"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert "Interrupted" in err
+    if db.exists():
+        con = duckdb.connect(str(db), read_only=True)
+        tables = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        con.close()
+        assert ("events",) not in tables
+
+
+def test_cli_stdout_jsonl_and_a_closed_pipe(sb: Sandbox, tmp_path: Path) -> None:
+    env = _cli_env(sb, tmp_path)
+    cmd = [sys.executable, "-m", "mixpanel_data.cli.main", "fetch", "events", "--stdout",
+           "--from", TO, "--to", TO]  # fmt: skip
+    full = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    assert full.returncode == 0, full.stderr
+    lines = [json.loads(line) for line in full.stdout.splitlines()]
+    expected = sum(_expected_counts(sb, TO, TO).values())
+    assert len(lines) >= expected  # raw export lines: duplicates included
+    piped = subprocess.run(
+        " ".join(f"'{c}'" for c in cmd) + " | head -n 1",
+        shell=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert len(piped.stdout.splitlines()) == 1
+    assert "Traceback" not in piped.stderr and "BrokenPipe" not in piped.stderr
+
+
+def _summary(out: str) -> dict[str, Any]:
+    return dict(json.loads(out))
+
+
+def test_cli_fetch_then_sql(sb: Sandbox, tmp_path: Path) -> None:
+    env = _cli_env(sb, tmp_path)
+    db = tmp_path / "x.duckdb"
+    base = [sys.executable, "-m", "mixpanel_data.cli.main"]
+    fetched = subprocess.run(
+        [*base, "fetch", "events", "--from", FROM, "--to", TO, "--db", str(db)],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert fetched.returncode == 0, fetched.stderr
+    summary = _summary(fetched.stdout)
+    scalar = subprocess.run(
+        [*base, "query", "sql", "--db", str(db), "--scalar", "SELECT count(*) FROM events"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert scalar.returncode == 0, scalar.stderr
+    assert (
+        int(scalar.stdout.strip())
+        == summary["rows"]
+        == sum(_expected_counts(sb, FROM, TO).values())
+    )
