@@ -228,7 +228,7 @@ class Workspace:
         if self._fetcher is None:
             from mixpanel_data._services.fetcher import Fetcher
 
-            self._fetcher = Fetcher(self.api, self.storage, self.credentials)
+            self._fetcher = Fetcher(self.api, lambda: self.storage, self.credentials)
         return self._fetcher
 
     # -- discovery --------------------------------------------------------------------------

@@ -27,8 +27,8 @@ import tempfile
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -192,7 +192,7 @@ class Fetcher:
     def __init__(
         self,
         api: ApiClients,
-        storage: StorageEngine,
+        storage: StorageEngine | Callable[[], StorageEngine],
         credentials: Credentials,
         *,
         staging_root: Path | None = None,
@@ -200,11 +200,19 @@ class Fetcher:
         retry_wait: float = 0.5,
     ) -> None:
         self.api = api
-        self.storage = storage
+        # A callable opens the store only when something is stored (streams never need it).
+        self._storage = storage
         self.credentials = credentials
         self._staging_root = staging_root
         self.chunk_attempts = chunk_attempts
         self.retry_wait = retry_wait
+
+    @property
+    def storage(self) -> StorageEngine:
+        """The local store (opened on first use when given as a callable)."""
+        if callable(self._storage):
+            self._storage = self._storage()
+        return self._storage
 
     # -- events -------------------------------------------------------------------------------
 
@@ -243,8 +251,6 @@ class Fetcher:
         staging = self._staging_dir(key, resume)
         callback = _progress_callback(progress, "events")
         tracker = _Progress(callback, len(chunks))
-        files = self._download_all(chunks, staging, events, where, tracker, max_workers)
-        tracker.update(force=True, phase="load")
         metadata = LoadMetadata(
             from_date=from_date,
             to_date=to_date,
@@ -253,12 +259,18 @@ class Fetcher:
             project_id=self.credentials.project_id,
             details={"chunks": len(chunks), "chunk_days": chunk_days},
         )
+        # Chunks are loaded as they arrive, inside one transaction: loading overlaps downloading.
+        files = self._downloads(chunks, staging, events, where, tracker, max_workers)
         try:
             loaded = self.storage.load_events(name, files, append=append, metadata=metadata)
-        except DataError:
-            # The saved bytes themselves are bad: a resume must download them again.
-            shutil.rmtree(staging, ignore_errors=True)
+        except DataError as err:
+            files.close()  # stop the downloads still running before touching their folder
+            if not isinstance(err, Transient):
+                # The saved bytes themselves are bad: a resume must download them again.
+                shutil.rmtree(staging, ignore_errors=True)
             raise
+        finally:
+            files.close()
         shutil.rmtree(staging, ignore_errors=True)
         tracker.state.events = loaded.rows_loaded
         tracker.update(force=True, phase="done")
@@ -274,7 +286,7 @@ class Fetcher:
             resumed_chunks=tracker.state.chunks_resumed,
         )
 
-    def _download_all(
+    def _downloads(
         self,
         chunks: list[Chunk],
         staging: Path,
@@ -282,31 +294,35 @@ class Fetcher:
         where: str | None,
         tracker: _Progress,
         max_workers: int,
-    ) -> list[Path]:
-        done: dict[Chunk, Path] = {}
+    ) -> Generator[Path, None, None]:
+        """Yield each chunk's file as soon as it is on disk (finished files of a resumed run first).
+
+        Closing the generator early (the load failed) cancels the downloads still running.
+        """
         todo: list[Chunk] = []
         for chunk in chunks:
             existing = _finished_file(staging, chunk)
             if existing is not None:
-                done[chunk] = existing
                 tracker.update(chunks_done=1, chunks_resumed=1, bytes=existing.stat().st_size)
+                yield existing
             else:
                 todo.append(chunk)
         stop = threading.Event()
         pool = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="mp-fetch")
-        futures: dict[Future[Path], Chunk] = {
-            pool.submit(self._download_chunk, c, staging, events, where, tracker, stop): c
+        pending: set[Future[Path]] = {
+            pool.submit(self._download_chunk, c, staging, events, where, tracker, stop)
             for c in todo
         }
         try:
-            pending = set(futures)
             while pending:
-                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 for fut in finished:
-                    done[futures[fut]] = fut.result()
+                    yield fut.result()
         except BaseException as err:
             stop.set()
             pool.shutdown(wait=True, cancel_futures=True)
+            if isinstance(err, GeneratorExit):
+                raise
             if isinstance(err, Transient):
                 kept = sum(1 for c in chunks if _finished_file(staging, c) is not None)
                 raise FetchError(
@@ -314,13 +330,11 @@ class Fetcher:
                     f"{len(chunks)} chunks are saved; run the same fetch again to resume",
                     details={"resume": str(staging), "chunks_saved": kept},
                 ) from err
-            if not isinstance(err, KeyboardInterrupt | _Stopped) and not isinstance(
-                err, FetchError
-            ):
+            if not isinstance(err, KeyboardInterrupt | _Stopped | FetchError):
                 shutil.rmtree(staging, ignore_errors=True)
             raise
         pool.shutdown(wait=True)
-        return [done[c] for c in chunks]
+        tracker.update(force=True, phase="load")
 
     def _download_chunk(
         self,

@@ -125,7 +125,7 @@ def user_query(sql: str | None = None) -> Iterator[None]:
 
 
 @contextmanager
-def loading(files: Sequence[Path]) -> Iterator[None]:
+def loading(files: Sequence[Path | str]) -> Iterator[None]:
     """Translate errors of a load: unreadable or malformed input becomes ``DataError``.
 
     DuckDB names the file and line of malformed JSON; its message is kept as is.

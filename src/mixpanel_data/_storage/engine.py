@@ -18,7 +18,7 @@ import shutil
 import tempfile
 import time
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -226,7 +226,7 @@ class StorageEngine:
     def load_events(
         self,
         table: str,
-        files: Sequence[Path | str],
+        files: Iterable[Path | str],
         *,
         append: bool = False,
         metadata: LoadMetadata | None = None,
@@ -260,7 +260,7 @@ class StorageEngine:
     def load_profiles(
         self,
         table: str,
-        files: Sequence[Path | str],
+        files: Iterable[Path | str],
         *,
         append: bool = False,
         metadata: LoadMetadata | None = None,
@@ -279,7 +279,7 @@ class StorageEngine:
         self,
         kind: TableType,
         table: str,
-        files: Sequence[Path | str],
+        files: Iterable[Path | str],
         append: bool,
         metadata: LoadMetadata | None,
         progress: ProgressCallback | None,
@@ -297,14 +297,21 @@ class StorageEngine:
         if existing is not None:
             self._check_layout(existing, kind)
             table = existing
-        paths = _load.as_paths(files)
+        # A list is read in one statement; any other iterable is inserted file by file as it
+        # yields (the fetcher overlaps downloads with loading), still in one transaction.
+        batches: Iterable[list[str]] = (
+            [_load.as_paths(files)]
+            if isinstance(files, list | tuple)
+            else ([p] for f in files for p in _load.as_paths([f]))
+        )
+        paths: list[str] = []
         meta = metadata or LoadMetadata()
         row = _metadata_row(table, kind, meta)
         quoted = quote_identifier(table)
         step = progress or _no_progress
         con = self.connection
 
-        with _errors.loading([Path(p) for p in paths]):
+        with _errors.loading(paths):
             try:
                 with self._transaction():
                     if existing is None:
@@ -313,7 +320,11 @@ class StorageEngine:
                     else:
                         before = _load.max_rowid(con, quoted)
                     step("reading")
-                    inserted = _load.insert(con, kind, quoted, paths) if paths else 0
+                    inserted = 0
+                    for batch in batches:
+                        paths.extend(batch)
+                        if batch:
+                            inserted += _load.insert(con, kind, quoted, batch)
                     step("deduplicating")
                     if kind == "events":
                         dropped = _load.dedup_events(con, quoted, before, paths)

@@ -68,7 +68,7 @@ def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
 def run(app: typer.Typer) -> int:
     """Run ``app`` standalone=False and map every outcome to an exit code (no tracebacks)."""
     try:
-        result = app(standalone_mode=False)
+        result = app(standalone_mode=False, prog_name="mp")
         code = int(result) if isinstance(result, int) else EXIT_OK
         if code == EXIT_INTERRUPTED:  # Typer turns Ctrl-C into this code without a word
             err("Interrupted.")

@@ -48,6 +48,7 @@ def list_(fmt: FormatOpt = Format.table) -> None:
     accounts = auth.list_accounts()
     if not accounts and fmt is Format.table:
         err("No accounts yet. Add one with `mp auth add NAME`, or try `mp sandbox serve`.")
+        return
     emit(accounts, fmt)
 
 
@@ -167,4 +168,4 @@ def test(
     result = auth.test_account(name)
     emit(result, fmt)
     if not result.success:
-        raise typer.Exit(_state.EXIT_AUTH)
+        raise _state.fail(str(result.error), _state.EXIT_AUTH)

@@ -6,12 +6,15 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from mixpanel_data.cli import _state
 from mixpanel_data.cli._output import Format, emit, err
+
+if TYPE_CHECKING:
+    from mixpanel_data._workspace import Workspace
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -35,6 +38,16 @@ def _split(values: str | None) -> list[str] | None:
     if values is None:
         return None
     return [v.strip() for v in values.split(",") if v.strip()]
+
+
+def _open(db: Path | None, stdout: bool) -> Workspace:
+    """The Workspace to fetch with; streaming to stdout keeps its (unused) store in memory, so it
+    neither creates nor locks a DuckDB file."""
+    if stdout:
+        from mixpanel_data._workspace import Workspace
+
+        return Workspace.memory(account=_state.STATE.account)
+    return _state.workspace(path=db)
 
 
 def _write_jsonl(rows: Iterator[dict[str, Any]]) -> int:
@@ -86,7 +99,7 @@ def fetch_events(
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Export events in a date range into table NAME (default `events`)."""
-    with _state.workspace(path=db) as ws:
+    with _open(db, stdout) as ws:
         if stdout:
             count = _write_jsonl(
                 ws.stream_events(
@@ -142,7 +155,7 @@ def fetch_profiles(
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Fetch user profiles into table NAME (default `profiles`)."""
-    with _state.workspace(path=db) as ws:
+    with _open(db, stdout) as ws:
         if stdout:
             count = _write_jsonl(
                 ws.stream_profiles(
