@@ -367,3 +367,39 @@ def test_bad_bodies_are_400(fresh_sb: Sandbox, path: str) -> None:
     response = httpx.post(fresh_sb.url + path, data={"data": "%%% not base64 or json"})
     assert response.status_code == 400
     assert response.json()["status"] == "error"
+
+
+def test_numbers_and_times_out_of_range_are_rejected_not_500(fresh_sb: Sandbox, api: Any) -> None:
+    client = api(fresh_sb)
+    token = fresh_sb.credentials.token
+    engage = fresh_sb.url + "/engage"
+
+    def update(**ops: Any) -> str:
+        answer = httpx.post(engage, json=[{"$token": token, "$distinct_id": "big", **ops}])
+        assert answer.status_code == 200, answer.text
+        return answer.text
+
+    assert update(**{"$set": {"n": 1e308}}) == "1"
+    assert update(**{"$add": {"n": 1e308}}) == "0"  # would overflow to infinity
+    assert update(**{"$add": {"n": 10**400}}) == "0"  # too large to add to a float
+    assert _profile(client, "big")["n"] == 1e308
+    for when in (10**20, -(10**20), 1e300, 253402300800000, 10**400):
+        assert update(**{"$time": when, "$set": {"when": str(when)[:8]}}) == "1"
+    t = _at(fresh_sb, 3)
+    huge = {"event": "Huge", "properties": {"token": token, "time": 10**400}}
+    assert httpx.post(fresh_sb.url + "/track", json=[huge]).text == "0"
+    kept = {"event": "Huge", "properties": {"token": token, "time": t, "n": 10**30}}
+    assert httpx.post(fresh_sb.url + "/track", json=[kept]).text == "1"
+    assert [p["n"] for p in _exported(client, t, "Huge")] == [10**30]
+
+
+def test_discovery_limits_larger_than_any_table(shared_sb: Sandbox, api: Any) -> None:
+    client = api(shared_sb)
+    big = str(10**25)
+    assert client.get("/api/query/events/names", {"type": "general", "limit": big}).json()
+    for path, params in [
+        ("/api/query/events/properties/top", {"event": "Purchase"}),
+        ("/api/query/events/properties/values", {"event": "Purchase", "name": "currency"}),
+    ]:
+        answer = client.get(path, {**params, "limit": big})
+        assert answer.status_code == 200 and answer.json(), answer.text

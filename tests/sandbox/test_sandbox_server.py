@@ -235,3 +235,28 @@ def test_run_cache_refuses_stale_runs_and_evicts() -> None:
     assert cache.get("a") is None and cache.get("c") is not None and cache.nbytes == 8
     cache.invalidate()
     assert cache.get("b") is None and cache.nbytes == 0
+
+
+@pytest.mark.parametrize("method", ["TRACE", "OPTIONS", "PROPFIND"])
+def test_other_methods_get_mixpanel_errors_not_html(shared_sb: Sandbox, method: str) -> None:
+    with httpx.Client(base_url=shared_sb.url, timeout=10) as client:
+        known = client.request(method, NAMES)
+        unknown = client.request(method, "/no/such/path")
+    assert known.status_code == 405 and known.headers["allow"] == "GET"
+    assert known.headers["content-type"].startswith("application/json")
+    assert known.json() == {
+        "error": f"method {method} is not allowed on {NAMES}",
+        "status": "error",
+    }
+    assert unknown.status_code == 404 and unknown.json()["status"] == "error"
+
+
+def test_head_gets_the_status_and_headers_without_a_body(shared_sb: Sandbox) -> None:
+    creds = shared_sb.credentials
+    head = f"HEAD {NAMES}?project_id={creds.project_id} HTTP/1.1\r\nHost: x\r\n\r\n"
+    get = "GET /no/such/path HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", shared_sb.port), timeout=10) as sock:
+        header, body = _request(sock, head)
+        assert header.startswith("HTTP/1.1 405") and "Allow: GET" in header and body == b""
+        header, body = _request(sock, get)  # the connection is still usable
+    assert header.startswith("HTTP/1.1 404") and b"Unknown path" in body

@@ -20,13 +20,13 @@ class AnnotationCreateRequest:
         {'date': '2026-10-05 14:00:00', 'description': 'Pricing page v3 shipped', 'tags': [12]}
 
     Attributes:
-        date (str | Unset): Moment the note refers to, as `YYYY-MM-DD HH:mm:ss`.
-        description (str | Unset): Text shown on the chart.
+        date (str): Moment the note refers to, as `YYYY-MM-DD HH:mm:ss`.
+        description (str): Text shown on the chart.
         tags (list[int] | Unset): Ids of existing annotation tags to attach.
     """
 
-    date: str | Unset = UNSET
-    description: str | Unset = UNSET
+    date: str
+    description: str
     tags: list[int] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -41,11 +41,12 @@ class AnnotationCreateRequest:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if date is not UNSET:
-            field_dict["date"] = date
-        if description is not UNSET:
-            field_dict["description"] = description
+        field_dict.update(
+            {
+                "date": date,
+                "description": description,
+            }
+        )
         if tags is not UNSET:
             field_dict["tags"] = tags
 
@@ -54,9 +55,9 @@ class AnnotationCreateRequest:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        date = d.pop("date", UNSET)
+        date = d.pop("date")
 
-        description = d.pop("description", UNSET)
+        description = d.pop("description")
 
         tags = cast(list[int], d.pop("tags", UNSET))
 

@@ -7,8 +7,6 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="AnnotationTagCreateRequest")
 
 
@@ -20,10 +18,10 @@ class AnnotationTagCreateRequest:
         {'name': 'release'}
 
     Attributes:
-        name (str | Unset): Label shown when the tag is attached to an annotation.
+        name (str): Label shown when the tag is attached to an annotation.
     """
 
-    name: str | Unset = UNSET
+    name: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -31,16 +29,18 @@ class AnnotationTagCreateRequest:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if name is not UNSET:
-            field_dict["name"] = name
+        field_dict.update(
+            {
+                "name": name,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        name = d.pop("name", UNSET)
+        name = d.pop("name")
 
         annotation_tag_create_request = cls(
             name=name,

@@ -24,15 +24,18 @@ class FlagSelectedVariant:
 
     Attributes:
         variant_key (str): Key of the chosen variant.
-        variant_value (bool | FlagSelectedVariantVariantValueType3 | float | str): Value of the chosen variant (text,
-            number, boolean or object).
+        variant_value (bool | FlagSelectedVariantVariantValueType3 | float | list[Any] | None | str): Value of the
+            chosen variant (text, number, boolean or object; a list or null when the flag was defined with one, as the
+            management API accepts any JSON value).
         experiment_id (str | Unset): The experiment tied to the flag, if any.
         is_experiment_active (bool | Unset): Whether that experiment is running now.
         is_qa_tester (bool | Unset): Whether the user matched the flag's test-user list.
     """
 
     variant_key: str
-    variant_value: bool | FlagSelectedVariantVariantValueType3 | float | str
+    variant_value: (
+        bool | FlagSelectedVariantVariantValueType3 | float | list[Any] | None | str
+    )
     experiment_id: str | Unset = UNSET
     is_experiment_active: bool | Unset = UNSET
     is_qa_tester: bool | Unset = UNSET
@@ -45,9 +48,12 @@ class FlagSelectedVariant:
 
         variant_key = self.variant_key
 
-        variant_value: bool | dict[str, Any] | float | str
+        variant_value: bool | dict[str, Any] | float | list[Any] | None | str
         if isinstance(self.variant_value, FlagSelectedVariantVariantValueType3):
             variant_value = self.variant_value.to_dict()
+        elif isinstance(self.variant_value, list):
+            variant_value = self.variant_value
+
         else:
             variant_value = self.variant_value
 
@@ -85,7 +91,11 @@ class FlagSelectedVariant:
 
         def _parse_variant_value(
             data: object,
-        ) -> bool | FlagSelectedVariantVariantValueType3 | float | str:
+        ) -> (
+            bool | FlagSelectedVariantVariantValueType3 | float | list[Any] | None | str
+        ):
+            if data is None:
+                return data
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
@@ -96,7 +106,23 @@ class FlagSelectedVariant:
                 return variant_value_type_3
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(bool | FlagSelectedVariantVariantValueType3 | float | str, data)
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                variant_value_type_4 = cast(list[Any], data)
+
+                return variant_value_type_4
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(
+                bool
+                | FlagSelectedVariantVariantValueType3
+                | float
+                | list[Any]
+                | None
+                | str,
+                data,
+            )
 
         variant_value = _parse_variant_value(d.pop("variant_value"))
 

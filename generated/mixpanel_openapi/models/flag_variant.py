@@ -22,14 +22,16 @@ class FlagVariant:
 
     Attributes:
         key (str): The variant's key.
-        value (bool | FlagVariantValueType3 | float | str): The variant's value (text, number, boolean or object).
+        value (bool | FlagVariantValueType3 | float | list[Any] | None | str): The variant's value (text, number,
+            boolean or object; a list or null when the flag was defined with one, as the management API accepts any JSON
+            value).
         is_control (bool): Whether this variant is the control.
         split (float): Share of users given this variant, from 0.0 to 1.0.
         is_sticky (bool | Unset): Whether a user keeps this variant once assigned.
     """
 
     key: str
-    value: bool | FlagVariantValueType3 | float | str
+    value: bool | FlagVariantValueType3 | float | list[Any] | None | str
     is_control: bool
     split: float
     is_sticky: bool | Unset = UNSET
@@ -40,9 +42,12 @@ class FlagVariant:
 
         key = self.key
 
-        value: bool | dict[str, Any] | float | str
+        value: bool | dict[str, Any] | float | list[Any] | None | str
         if isinstance(self.value, FlagVariantValueType3):
             value = self.value.to_dict()
+        elif isinstance(self.value, list):
+            value = self.value
+
         else:
             value = self.value
 
@@ -74,7 +79,11 @@ class FlagVariant:
         d = dict(src_dict)
         key = d.pop("key")
 
-        def _parse_value(data: object) -> bool | FlagVariantValueType3 | float | str:
+        def _parse_value(
+            data: object,
+        ) -> bool | FlagVariantValueType3 | float | list[Any] | None | str:
+            if data is None:
+                return data
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
@@ -83,7 +92,17 @@ class FlagVariant:
                 return value_type_3
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(bool | FlagVariantValueType3 | float | str, data)
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                value_type_4 = cast(list[Any], data)
+
+                return value_type_4
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(
+                bool | FlagVariantValueType3 | float | list[Any] | None | str, data
+            )
 
         value = _parse_value(d.pop("value"))
 

@@ -21,20 +21,17 @@ class GdprDeletionRequest:
         {'distinct_ids': ['user-8841'], 'compliance_type': 'GDPR'}
 
     Attributes:
-        distinct_ids (list[str] | Unset): Distinct IDs (or aliases) of the end users concerned, at most 2000 per
-            request.
+        distinct_ids (list[str]): Distinct IDs (or aliases) of the end users concerned, at most 2000 per request.
         compliance_type (GdprComplianceType | Unset): Which regulation the request is made under. Mixpanel assumes GDPR
             when omitted.
     """
 
-    distinct_ids: list[str] | Unset = UNSET
+    distinct_ids: list[str]
     compliance_type: GdprComplianceType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        distinct_ids: list[str] | Unset = UNSET
-        if not isinstance(self.distinct_ids, Unset):
-            distinct_ids = self.distinct_ids
+        distinct_ids = self.distinct_ids
 
         compliance_type: str | Unset = UNSET
         if not isinstance(self.compliance_type, Unset):
@@ -42,9 +39,11 @@ class GdprDeletionRequest:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if distinct_ids is not UNSET:
-            field_dict["distinct_ids"] = distinct_ids
+        field_dict.update(
+            {
+                "distinct_ids": distinct_ids,
+            }
+        )
         if compliance_type is not UNSET:
             field_dict["compliance_type"] = compliance_type
 
@@ -53,7 +52,7 @@ class GdprDeletionRequest:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        distinct_ids = cast(list[str], d.pop("distinct_ids", UNSET))
+        distinct_ids = cast(list[str], d.pop("distinct_ids"))
 
         _compliance_type = d.pop("compliance_type", UNSET)
         compliance_type: GdprComplianceType | Unset

@@ -104,8 +104,10 @@ def iso_seconds(time_s: float) -> str:
 
 def time_ms_of(value: Any) -> int:
     """Milliseconds from a Mixpanel ``time``: seconds, or milliseconds when it is that large."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("time must be a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("time must be a finite number")
     if abs(value) >= 1e11:  # already milliseconds
         return int(value)
     return round(value * 1000)

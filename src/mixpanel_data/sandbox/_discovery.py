@@ -61,12 +61,16 @@ def _count_type(req: Request) -> str:
     return kind
 
 
+# A limit above this returns everything anyway; capping it keeps it inside DuckDB's BIGINT.
+_LIMIT_CAP = 1 << 62
+
+
 def _limit(req: Request, default: int) -> int:
     limit = req.arg_int("limit", default)
     assert limit is not None
     if limit < 1:
         raise SandboxHTTPError(400, "limit must be a positive integer")
-    return limit
+    return min(limit, _LIMIT_CAP)
 
 
 def event_names(req: Request) -> Response:

@@ -415,18 +415,24 @@ class Router:
         self.routes = list(routes)
 
     def find(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-        """The matching route and its path parameters; raises 405 when only the method differs."""
+        """The matching route and its path parameters; raises 405 when only the method differs
+        (with an ``Allow`` header listing the methods the path has)."""
         for candidate in _candidate_paths(path):
-            path_matched = False
+            allowed: list[str] = []
             for route in self.routes:
                 found = route.pattern.fullmatch(candidate)
                 if found is None:
                     continue
-                path_matched = True
                 if route.method == method:
                     return route, found.groupdict()
-            if path_matched:
-                raise SandboxHTTPError(405, f"method {method} is not allowed on {path}")
+                if route.method not in allowed:
+                    allowed.append(route.method)
+            if allowed:
+                raise SandboxHTTPError(
+                    405,
+                    f"method {method} is not allowed on {path}",
+                    headers={"Allow": ", ".join(allowed)},
+                )
         return None
 
 

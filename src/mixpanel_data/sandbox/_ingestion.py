@@ -256,7 +256,11 @@ def import_events(req: Request) -> Response:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def apply_operations(
@@ -296,7 +300,13 @@ def apply_operations(
             elif op == "$add":
                 if not _is_number(item):
                     raise RecordError(op, f"$add needs a number for {key!r}")
-                props[key] = (current if _is_number(current) else 0) + item
+                try:
+                    total = (current if _is_number(current) else 0) + item
+                except OverflowError:  # a huge int plus a float
+                    total = math.inf
+                if not _is_number(total):
+                    raise RecordError(op, f"$add overflows for {key!r}")
+                props[key] = total
             elif op == "$union":
                 if not isinstance(item, list):
                     raise RecordError(op, f"$union needs a list for {key!r}")
@@ -311,11 +321,14 @@ def apply_operations(
 
 
 def _update_time(record: Mapping[str, Any], now_s: float) -> float:
-    """When an update happened: its ``$time`` (seconds or milliseconds) or now."""
+    """When an update happened: its ``$time`` (seconds or milliseconds) or now (also when the
+    value is not a time a date can hold)."""
     try:
-        return time_ms_of(record["$time"]) / 1000
-    except (KeyError, ValueError):
+        when = time_ms_of(record["$time"]) / 1000
+        iso_seconds(when)
+    except (KeyError, ValueError, OverflowError, OSError):
         return now_s
+    return when
 
 
 def _profile_reply(req: Request, applied: int, error: str | None) -> Response:

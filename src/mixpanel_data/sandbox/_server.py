@@ -56,6 +56,8 @@ ROUTE_MODULES: list[str] = [
     "mixpanel_data.sandbox._discovery",
     # /track, /import, /engage, /groups
     "mixpanel_data.sandbox._ingestion",
+    # /lookup-tables
+    "mixpanel_data.sandbox._lookup",
     # segmentation, funnels, retention, frequency, event/property counts, insights, flows, stream
     "mixpanel_data.sandbox._analytics",
     # lexicon, annotations, GDPR, flags, service accounts, warehouse connectors, pipelines
@@ -254,6 +256,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = lambda self: self._dispatch()
 
+    def __getattr__(self, name: str) -> Any:
+        """Any other method (``HEAD``, ``OPTIONS``, ``TRACE``, ...) goes through the router too,
+        so it gets Mixpanel's JSON error (405 on a known path, 404 elsewhere) rather than the
+        standard library's 501 HTML page."""
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
+
     # -- request --------------------------------------------------------------------------------
 
     def _read_body(self) -> bytes:
@@ -382,6 +392,15 @@ class _Handler(BaseHTTPRequestHandler):
     # -- response -------------------------------------------------------------------------------
 
     def _send(self, response: Response, faults: list[Fault], *, gzip_ok: bool) -> None:
+        if self.command == "HEAD":  # headers only: a HEAD answer has no body
+            _close(response.body)
+            response = Response(
+                status=response.status,
+                body=b"",
+                content_type=response.content_type,
+                headers=response.headers,
+            )
+            gzip_ok, faults = False, []
         by_kind = {f.kind: f for f in faults}
         cut, truncate, malformed = (
             by_kind.get("cut"),

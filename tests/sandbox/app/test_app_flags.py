@@ -310,3 +310,45 @@ def test_evaluation_auth_and_parameters(
         ).status_code
         == 200
     )
+
+
+def test_variant_values_of_any_json_type_are_served_as_documented(
+    http: httpx.Client, sandbox: Sandbox, spec: SpecChecker
+) -> None:
+    """The management API takes any JSON value for a variant (null and lists too); definitions
+    and evaluation then serve it, and the spec documents it."""
+    pid = sandbox.credentials.project_id
+    body = _flag("any-json-values")
+    body["ruleset"]["variants"][0]["value"] = None
+    body["ruleset"]["variants"][1]["value"] = [1, "two", {"three": 3}]
+    created = http.post(f"/api/app/projects/{pid}/workspaces/{WS}/feature-flags", json=body)
+    assert created.status_code == 200, created.text
+    spec.check("create_feature_flag", 200, created.json())
+    definitions = http.get("/flags/definitions", params={"project_id": pid})
+    spec.check("list_flag_definitions", 200, definitions.json())
+    served = {
+        v["key"]: v["value"]
+        for f in definitions.json()["flags"]
+        if f["key"] == "any-json-values"
+        for v in f["ruleset"]["variants"]
+    }
+    assert served == {"control": None, "treatment": [1, "two", {"three": 3}]}
+    seen = set()
+    for n in range(1, 30):
+        context = json.dumps({"distinct_id": f"user-{n:05d}"})
+        answer = http.get("/flags", params={"project_id": pid, "context": context})
+        spec.check("evaluate_flags", 200, answer.json())
+        seen.add(json.dumps(answer.json()["flags"]["any-json-values"]["variant_value"]))
+    assert seen == {"null", '[1, "two", {"three": 3}]'}
+
+
+def test_a_body_that_is_not_json_is_a_flag_validation_error(
+    http: httpx.Client, sandbox: Sandbox, spec: SpecChecker
+) -> None:
+    pid = sandbox.credentials.project_id
+    response = http.post(
+        f"/api/app/projects/{pid}/workspaces/{WS}/feature-flags", content=b"{not json"
+    )
+    assert response.status_code == 400
+    assert response.json()["type"] == "validation_error"
+    spec.check("create_feature_flag", 400, response.json())

@@ -235,3 +235,38 @@ def test_pipeline_auth(anon: httpx.Client, sandbox: Sandbox) -> None:
         anon.post(path + "/resume", data={"name": name}, auth=(creds.api_secret, "")).status_code
         == 200
     )
+
+
+def test_jobs_and_timeline_of_a_pipeline_from_year_one(
+    client: AuthenticatedClient, sandbox: Sandbox, spec: SpecChecker
+) -> None:
+    """Any YYYY-MM-DD is a start date: jobs cover the last days only, dates keep 4-digit years."""
+    pid = sandbox.credentials.project_id
+    created = create_pipeline.sync_detailed(
+        client=client,
+        body=PipelineCreateGcsRawRequest.from_dict(
+            {
+                "project_id": pid,
+                "type": "gcs-raw",
+                "from_date": "0001-01-01",
+                "to_date": "0001-01-03",
+                "gcs_bucket": "old-bucket",
+                "gcs_region": "us-east1",
+            }
+        ),
+    )
+    assert created.status_code == 200, created.content
+    name = _body(created)["pipeline_names"][0]
+    timeline = list_pipeline_sync_dates.sync_detailed(client=client, project_id=pid, name=name)
+    assert timeline.status_code == 200
+    spec.check("list_pipeline_sync_dates", 200, _body(timeline))
+    assert [d["date"] for d in _body(timeline)["day_syncs"]] == [
+        "0001-01-01",
+        "0001-01-02",
+        "0001-01-03",
+    ]
+    assert _body(timeline)["day_syncs"][0]["sync_times"] == ["0001-01-02 01:14:09.000000 +0000 UTC"]
+    status = get_pipeline_status.sync_detailed(client=client, project_id=pid, name=name)
+    assert status.status_code == 200
+    spec.check("get_pipeline_status", 200, _body(status))
+    assert "0001-01-01T00:00:00+00:00" in json.dumps(_body(status))

@@ -68,6 +68,11 @@ def _parse_response(
 
         return response_200
 
+    if response.status_code == 400:
+        response_400 = FlagManagementError.from_dict(response.json())
+
+        return response_400
+
     if response.status_code == 401:
         response_401 = ErrorBody.from_dict(response.json())
 
@@ -77,6 +82,11 @@ def _parse_response(
         response_403 = ErrorBody.from_dict(response.json())
 
         return response_403
+
+    if response.status_code == 404:
+        response_404 = FlagManagementError.from_dict(response.json())
+
+        return response_404
 
     if response.status_code == 429:
         response_429 = ErrorBody.from_dict(response.json())
@@ -126,7 +136,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | FlagManagementError | FlagSingleResponse]
+        Response[ErrorBody | FlagManagementError | FlagManagementError | FlagSingleResponse]
     """
 
     kwargs = _get_kwargs(
@@ -168,7 +178,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | FlagManagementError | FlagSingleResponse
+        ErrorBody | FlagManagementError | FlagManagementError | FlagSingleResponse
     """
 
     return sync_detailed(
@@ -205,7 +215,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | FlagManagementError | FlagSingleResponse]
+        Response[ErrorBody | FlagManagementError | FlagManagementError | FlagSingleResponse]
     """
 
     kwargs = _get_kwargs(
@@ -245,7 +255,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | FlagManagementError | FlagSingleResponse
+        ErrorBody | FlagManagementError | FlagManagementError | FlagSingleResponse
     """
 
     return (

@@ -71,6 +71,11 @@ def _parse_response(
 
         return response_403
 
+    if response.status_code == 404:
+        response_404 = FlagManagementError.from_dict(response.json())
+
+        return response_404
+
     if response.status_code == 429:
         response_429 = ErrorBody.from_dict(response.json())
 
@@ -114,7 +119,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | FlagManagementError | FlagSingleResponse]
+        Response[ErrorBody | FlagManagementError | FlagManagementError | FlagSingleResponse]
     """
 
     kwargs = _get_kwargs(
@@ -151,7 +156,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | FlagManagementError | FlagSingleResponse
+        ErrorBody | FlagManagementError | FlagManagementError | FlagSingleResponse
     """
 
     return sync_detailed(
@@ -183,7 +188,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | FlagManagementError | FlagSingleResponse]
+        Response[ErrorBody | FlagManagementError | FlagManagementError | FlagSingleResponse]
     """
 
     kwargs = _get_kwargs(
@@ -218,7 +223,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | FlagManagementError | FlagSingleResponse
+        ErrorBody | FlagManagementError | FlagManagementError | FlagSingleResponse
     """
 
     return (

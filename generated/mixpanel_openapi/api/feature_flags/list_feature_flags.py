@@ -71,6 +71,11 @@ def _parse_response(
 
         return response_200
 
+    if response.status_code == 400:
+        response_400 = FlagManagementError.from_dict(response.json())
+
+        return response_400
+
     if response.status_code == 401:
         response_401 = ErrorBody.from_dict(response.json())
 
@@ -80,6 +85,11 @@ def _parse_response(
         response_403 = ErrorBody.from_dict(response.json())
 
         return response_403
+
+    if response.status_code == 404:
+        response_404 = FlagManagementError.from_dict(response.json())
+
+        return response_404
 
     if response.status_code == 429:
         response_429 = ErrorBody.from_dict(response.json())
@@ -124,7 +134,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | FlagListResponse | FlagManagementError]
+        Response[ErrorBody | FlagListResponse | FlagManagementError | FlagManagementError]
     """
 
     kwargs = _get_kwargs(
@@ -161,7 +171,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | FlagListResponse | FlagManagementError
+        ErrorBody | FlagListResponse | FlagManagementError | FlagManagementError
     """
 
     return sync_detailed(
@@ -193,7 +203,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | FlagListResponse | FlagManagementError]
+        Response[ErrorBody | FlagListResponse | FlagManagementError | FlagManagementError]
     """
 
     kwargs = _get_kwargs(
@@ -228,7 +238,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | FlagListResponse | FlagManagementError
+        ErrorBody | FlagListResponse | FlagManagementError | FlagManagementError
     """
 
     return (

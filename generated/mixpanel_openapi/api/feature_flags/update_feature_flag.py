@@ -70,6 +70,11 @@ def _parse_response(
 
         return response_200
 
+    if response.status_code == 400:
+        response_400 = FlagManagementError.from_dict(response.json())
+
+        return response_400
+
     if response.status_code == 401:
         response_401 = ErrorBody.from_dict(response.json())
 
@@ -79,6 +84,11 @@ def _parse_response(
         response_403 = ErrorBody.from_dict(response.json())
 
         return response_403
+
+    if response.status_code == 404:
+        response_404 = FlagManagementError.from_dict(response.json())
+
+        return response_404
 
     if response.status_code == 429:
         response_429 = ErrorBody.from_dict(response.json())
@@ -130,7 +140,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | FlagManagementError | FlagSingleResponse]
+        Response[ErrorBody | FlagManagementError | FlagManagementError | FlagSingleResponse]
     """
 
     kwargs = _get_kwargs(
@@ -175,7 +185,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | FlagManagementError | FlagSingleResponse
+        ErrorBody | FlagManagementError | FlagManagementError | FlagSingleResponse
     """
 
     return sync_detailed(
@@ -215,7 +225,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | FlagManagementError | FlagSingleResponse]
+        Response[ErrorBody | FlagManagementError | FlagManagementError | FlagSingleResponse]
     """
 
     kwargs = _get_kwargs(
@@ -258,7 +268,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | FlagManagementError | FlagSingleResponse
+        ErrorBody | FlagManagementError | FlagManagementError | FlagSingleResponse
     """
 
     return (

@@ -98,6 +98,14 @@ def _invalid(message: str) -> FlagError:
     return FlagError(400, "validation_error", message)
 
 
+def _body(req: Request) -> Any:
+    """The JSON body; one that does not parse is a ``validation_error`` like any bad field."""
+    try:
+        return req.json()
+    except SandboxHTTPError as exc:
+        raise _invalid(exc.error_message) from exc
+
+
 # -- hashing and evaluation -----------------------------------------------------------------------
 
 
@@ -563,7 +571,7 @@ def list_feature_flags(req: Request) -> Response:
 def create_feature_flag(req: Request) -> Response:
     """Create a flag from a full definition."""
     workspace = _workspace(req)
-    checked = _check_flag(req.json())
+    checked = _check_flag(_body(req))
     flags = _store(req)
     with flags.lock:
         _key_taken(flags, checked["key"])
@@ -597,7 +605,7 @@ def update_feature_flag(req: Request) -> Response:
     flags = _store(req)
     with flags.lock:
         record = _flag(flags, req)
-        checked = _check_flag(req.json())
+        checked = _check_flag(_body(req))
         _key_taken(flags, checked["key"], except_id=record["id"])
         _apply(record, checked)
         return _single(record)

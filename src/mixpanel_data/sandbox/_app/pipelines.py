@@ -363,13 +363,15 @@ def resume_pipeline(req: Request) -> Response:
 
 def _days(pipeline: Pipeline, today: date) -> list[date]:
     last = min(pipeline.to_date or today, today)
-    first = max(pipeline.from_date, last - timedelta(days=MAX_JOBS - 1))
+    first = pipeline.from_date
+    if (last - first).days >= MAX_JOBS:  # (never below date.min: first is earlier still)
+        first = last - timedelta(days=MAX_JOBS - 1)
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 def _stamp(day: date, hours: int) -> str:
     moment = datetime.combine(day, time(0)) + timedelta(hours=hours)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    return moment.isoformat(timespec="seconds") + "+00:00"  # 4-digit years, even before 1000
 
 
 def _jobs(pipeline: Pipeline, project_id: int, today: date) -> list[dict[str, Any]]:
@@ -442,13 +444,10 @@ def list_pipeline_sync_dates(req: Request) -> Response:
         chosen = [one] if one is not None else list(pipes.pipelines.values())
         days: dict[date, list[str]] = {}
         for pipeline in chosen:
-            for job in _jobs(pipeline, req.state.data.project_id, today):
-                if job["state"] == "succeeded":
-                    day = date.fromisoformat(job["from_date"][:10])
+            for day in _days(pipeline, today):
+                if day < today:  # the days whose job succeeded (see _jobs)
                     synced = datetime.combine(day + timedelta(days=1), time(1, 14, 9))
-                    days.setdefault(day, []).append(
-                        synced.strftime("%Y-%m-%d %H:%M:%S.000000 +0000 UTC")
-                    )
+                    days.setdefault(day, []).append(synced.isoformat(sep=" ") + ".000000 +0000 UTC")
     return Response.json(
         {
             "day_syncs": [
