@@ -294,19 +294,25 @@ class Fetcher:
         where: str | None,
         tracker: _Progress,
         max_workers: int,
-    ) -> Generator[Path, None, None]:
-        """Yield each chunk's file as soon as it is on disk (finished files of a resumed run first).
+    ) -> Generator[list[Path], None, None]:
+        """Yield the chunk files on disk so far, as lists (finished files of a resumed run first).
+
+        Each list holds every chunk that finished since the last one was taken, so DuckDB reads
+        them in one statement (on all cores) while later chunks are still downloading.
 
         Closing the generator early (the load failed) cancels the downloads still running.
         """
         todo: list[Chunk] = []
+        resumed: list[Path] = []
         for chunk in chunks:
             existing = _finished_file(staging, chunk)
             if existing is not None:
                 tracker.update(chunks_done=1, chunks_resumed=1, bytes=existing.stat().st_size)
-                yield existing
+                resumed.append(existing)
             else:
                 todo.append(chunk)
+        if resumed:
+            yield resumed
         stop = threading.Event()
         pool = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="mp-fetch")
         pending: set[Future[Path]] = {
@@ -316,8 +322,8 @@ class Fetcher:
         try:
             while pending:
                 finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    yield fut.result()
+                if finished:
+                    yield [fut.result() for fut in finished]
         except BaseException as err:
             stop.set()
             pool.shutdown(wait=True, cancel_futures=True)

@@ -81,11 +81,21 @@ WHERE database_name = current_database() AND schema_name = 'main'
 """
 
 # User tables of the main schema, with the spelling the catalog keeps (names are case-insensitive).
+STAGE_PREFIX = "_mp_stage_"
+
 LIST_TABLES = f"""
 SELECT table_name FROM duckdb_tables()
 WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary
-  AND table_name <> '{METADATA_TABLE}'
+  AND table_name <> '{METADATA_TABLE}' AND NOT starts_with(table_name, '{STAGE_PREFIX}')
 ORDER BY table_name
+"""
+
+# Tables a load writes before it renames them into place; left over only if a process died
+# between the two transactions, and dropped the next time the file is opened for writing.
+LEFTOVER_STAGES = f"""
+SELECT table_name FROM duckdb_tables()
+WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary
+  AND starts_with(table_name, '{STAGE_PREFIX}')
 """
 
 FIND_TABLE = f"""
