@@ -67,6 +67,13 @@ def child_reference(jsonl: str, db: str) -> dict[str, Any]:
 def child_fetch(env_json: str, db: str, from_date: str, to_date: str) -> dict[str, Any]:
     env = json.loads(env_json)
     os.environ.update(env)
+    # As for the reference (perf-notes method): imports happen before the timer starts.
+    import duckdb  # noqa: F401
+    import mixpanel_openapi.api.export.export_events  # noqa: F401
+
+    import mixpanel_data._services.fetcher
+    import mixpanel_data._storage.engine
+    import mixpanel_data.results  # noqa: F401
     from mixpanel_data import Workspace
 
     start = time.perf_counter()
