@@ -1,18 +1,17 @@
 """Fetch raw events and profiles into the local store, or stream them: extract → stage → load.
 
 Events: the date range is cut into chunks that are downloaded concurrently (paced by the transport),
-each saved as the export's own bytes (gzip stays gzip) into a staging folder, then loaded by DuckDB
-in
-one transaction (see :meth:`StorageEngine.load_events`). Python never parses the JSON on this path,
-which is what keeps it near DuckDB's own load speed (``scripts/bench_fetch.py``).
+gzip on the wire and inflated into plain JSONL files in a staging folder (the inflate is also the
+integrity check of the body); finished chunks are handed to DuckDB in batches while the others
+still download, and the table appears atomically (see :meth:`StorageEngine.load_events`). Python
+never parses the JSON on this path, which keeps it near DuckDB's own speed (scripts/bench_fetch.py).
 
 Failure model:
 - a connection cut or truncated body mid-chunk: that chunk is downloaded again (bounded attempts);
-- a chunk that still fails: :class:`FetchError`; the finished chunks stay in the staging folder and
-the
-  same call (``resume=True``, the default) picks them up instead of downloading them again;
-- Ctrl-C: downloads stop, nothing is loaded, the finished chunks stay for a resume;
-- an error while loading: the transaction rolls back; no table is created or changed.
+- a chunk that still fails: :class:`FetchError`; the finished chunks stay in the staging folder
+  and the same call (``resume=True``, the default) picks them up instead of downloading them again;
+- Ctrl-C: downloads stop, nothing is stored, the finished chunks stay for a resume;
+- an error while loading: nothing is stored; no table is created or changed.
 """
 
 from __future__ import annotations
