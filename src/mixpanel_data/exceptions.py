@@ -8,8 +8,7 @@
     │   └── AccountExistsError        ACCOUNT_EXISTS
     ├── ValidationError               INVALID_ARGUMENT    bad input caught before any call
     │   └── ExpressionError           INVALID_EXPRESSION  a where/on expression that does not parse
-    ├── APIError                      API_ERROR           Mixpanel (or the sandbox) answered with an
-    error
+    ├── APIError                      API_ERROR           Mixpanel (or the sandbox) said no
     │   ├── AuthenticationError       AUTH_FAILED         401 / 403
     │   ├── RateLimitError            RATE_LIMITED        429, with ``retry_after``
     │   ├── QueryError                QUERY_FAILED        400 and other rejected queries
@@ -18,20 +17,17 @@
     │   └── ServerError               SERVER_ERROR        5xx
     ├── TransportError                TRANSPORT_ERROR     no usable answer: connection, timeout
     │   └── TimeoutError_             TIMEOUT
-    ├── DataError                     DATA_ERROR          a response that is not what the API
-    promises
+    ├── DataError                     DATA_ERROR          a response not shaped as promised
     ├── TableExistsError              TABLE_EXISTS
     ├── TableNotFoundError            TABLE_NOT_FOUND
     ├── DatabaseLockedError           DATABASE_LOCKED     another process holds the DuckDB file
-    └── FetchError                    FETCH_FAILED        a fetch stopped part-way; ``resume`` says
-    how
+    └── FetchError                    FETCH_FAILED        a fetch stopped part-way (resumable)
 
 Retrying is decided by type, never by message text: ``RateLimitError``, ``ServerError`` and
 ``TransportError`` are :class:`Transient`; everything else is final.
 
 No message, ``repr`` or ``to_dict()`` ever contains a secret: request details are kept as method,
-path
-and the non-secret query parameters only.
+path and the non-secret query parameters only.
 
 Example:
     >>> err = RateLimitError("slow down", status=429, retry_after=2.0)

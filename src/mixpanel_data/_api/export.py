@@ -1,13 +1,12 @@
 """Raw data extraction on the wire: the export stream and engage pages.
 
 The generated ``export_events`` would buffer the whole JSONL body in memory, so this adapter reuses
-its
-request builder (``_get_kwargs``: the same parameter names and encoding as the spec) and streams the
-response itself. Engage pages go through the generated ``query_profiles`` operation.
+its request builder (``_get_kwargs``: the same parameter names and encoding as the spec) and streams
+the response itself. Engage pages go through the generated ``query_profiles`` operation.
 
 Example:
     >>> with open_export(api, from_date="2026-01-01", to_date="2026-01-07") as r:  # +SKIP
-    ...     for chunk in resp.iter_raw():
+    ...     for chunk in r.iter_raw():
     ...         ...
 """
 

@@ -1,9 +1,8 @@
 """Writing command results to stdout in the five formats every data command accepts.
 
 Data goes to stdout; progress, warnings and errors go to stderr (see :func:`err`). Results are
-turned
-into plain JSON-able data first (``to_dict()`` on result objects, records for DataFrames), then
-rendered.
+turned into plain JSON-able data first (``to_dict()`` on result objects, records for DataFrames),
+then rendered.
 
 Example:
     >>> render([{"a": 1}], "jsonl")

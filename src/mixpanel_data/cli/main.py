@@ -2,8 +2,7 @@
 
 Each command builds what it needs (usually a :class:`~mixpanel_data.Workspace`), calls one library
 method and prints the result with :mod:`mixpanel_data.cli._output`. Heavy imports (duckdb, pandas,
-the
-generated client) happen inside commands so that ``mp --help`` stays fast.
+the generated client) happen inside commands so that ``mp --help`` stays fast.
 
 Exit codes: 0 ok, 1 general error, 2 authentication, 3 bad arguments, 4 not found, 5 rate limited,
 130 interrupted.

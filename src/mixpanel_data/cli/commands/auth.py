@@ -1,8 +1,7 @@
 """`mp auth list|add|remove|switch|show|test`: accounts in ~/.mp/config.toml (or $MP_CONFIG_PATH).
 
 Secrets never go on argv: `add` reads the secret from a hidden prompt, from `--secret-stdin`, or
-from
-`MP_SECRET`; `show` and `list` only say whether each secret is set.
+from `MP_SECRET`; `show` and `list` only say whether each secret is set.
 """
 
 from __future__ import annotations
