@@ -532,7 +532,6 @@ class Fetcher:
     ) -> Iterator[list[dict[str, Any]]]:
         session_id: str | None = None
         page = 0
-        seen = 0
         while True:
             data = engage_page(
                 self.api,
@@ -549,7 +548,6 @@ class Fetcher:
                 if tracker is not None:
                     tracker.update(chunks_total=max(1, -(-total // max(page_size, 1))))
             session_id = data.get("session_id") or session_id
-            seen += len(results)
             if tracker is not None:
                 tracker.update(chunks_done=1, events=len(results))
             if results:

@@ -291,10 +291,7 @@ class StorageEngine:
             raise ValidationError(f"cannot load into {table!r}: the database is open read-only")
         existing = self._find_table(table)
         if existing is not None and not append:
-            raise TableExistsError(
-                f"table {existing!r} already exists: pass append=True or drop it first",
-                details={"table": existing},
-            )
+            raise _table_exists(existing)
         if existing is not None:
             self._check_layout(existing, kind)
             table = existing
@@ -383,17 +380,11 @@ class StorageEngine:
                     step("deduplicating")
                     dropped = _load.dedup_events(con, quoted, -1, paths)
                     if self._find_table(table) is not None:
-                        raise TableExistsError(
-                            f"table {table!r} already exists: pass append=True or drop it first",
-                            details={"table": table},
-                        )
+                        raise _table_exists(table)
                     try:
                         con.execute(f"ALTER TABLE {quoted} RENAME TO {quote_identifier(table)}")
                     except duckdb.CatalogException as err:  # made by another connection since
-                        raise TableExistsError(
-                            f"table {table!r} already exists: pass append=True or drop it first",
-                            details={"table": table},
-                        ) from err
+                        raise _table_exists(table) from err
                     step("recording")
                     self._record_metadata(row, widen=False)
                     step("committing")
@@ -419,10 +410,7 @@ class StorageEngine:
         try:
             self.connection.execute(_schema.create_table_sql(kind, quote_identifier(table)))
         except duckdb.CatalogException as err:  # another connection made it since the check
-            raise TableExistsError(
-                f"table {table!r} already exists: pass append=True or drop it first",
-                details={"table": table},
-            ) from err
+            raise _table_exists(table) from err
 
     @contextmanager
     def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -705,3 +693,11 @@ def _as_batch(item: Path | str | Sequence[Path | str]) -> list[Path | str]:
     if isinstance(item, list | tuple):
         return list(item)
     return [cast("Path | str", item)]
+
+
+def _table_exists(table: str) -> TableExistsError:
+    """The error for loading into an existing table without ``append``."""
+    return TableExistsError(
+        f"table {table!r} already exists: pass append=True or drop it first",
+        details={"table": table},
+    )
