@@ -31,9 +31,7 @@ import logging
 import math
 import random
 import re
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -43,6 +41,14 @@ from typing import Any
 import httpx
 
 from mixpanel_data._credentials import Credentials
+from mixpanel_data._pacing import (
+    DEFAULT_PACING,
+    NO_TICKET,
+    PacingPolicy,
+    default_pacing,
+    pacing_family,
+    shared_pacer,
+)
 from mixpanel_data._version import __version__
 from mixpanel_data.exceptions import (
     APIError,
@@ -152,216 +158,6 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, seconds)
 
 
-# -- pacing -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PacingPolicy:
-    """Client-side limits for one API family.
-
-    Attributes:
-        windows: ``(calls, seconds)`` pairs: at most ``calls`` requests start in any ``seconds``
-            long window (a sliding window, like Mixpanel's counters).
-        max_concurrent: requests in flight at once (``None``: no cap).
-        max_wait: the longest the pacer sleeps for a free slot; when the next slot is further
-            away (say the hourly budget is spent) it raises :class:`RateLimitError` with
-            ``retry_after`` instead of sleeping silently for an hour.
-        margin: seconds added to every window, so clock skew between us and the server does not
-            turn the last allowed call into a 429.
-
-    Example:
-        >>> PacingPolicy(windows=((3, 1.0),), max_concurrent=100).windows
-        ((3, 1.0),)
-    """
-
-    windows: tuple[tuple[int, float], ...] = ()
-    max_concurrent: int | None = None
-    max_wait: float = 120.0
-    margin: float = 0.25
-
-
-# Mixpanel's published limits (Query API: 60 queries per hour, 5 concurrent; Raw export: 60 per
-# hour, 3 per second, 100 concurrent; Lexicon Schemas: 5 per minute). A burst below the hourly
-# budget is sent at once (capped by the concurrency); only a spent budget makes callers wait.
-DEFAULT_PACING: Mapping[str, PacingPolicy] = {
-    "query": PacingPolicy(windows=((60, 3600.0),), max_concurrent=5),
-    "export": PacingPolicy(windows=((3, 1.0), (60, 3600.0)), max_concurrent=100),
-    "lexicon": PacingPolicy(windows=((5, 60.0),), max_concurrent=None),
-}
-
-# For a server that is not Mixpanel (``base_url``: the sandbox or a proxy) only the concurrency caps
-# apply by default: its budgets are its own, and a test session must not run out of Mixpanel's
-# hourly allowance against a local server. Pass ``pacing=DEFAULT_PACING`` to mimic Mixpanel fully.
-CUSTOM_HOST_PACING: Mapping[str, PacingPolicy] = {
-    name: PacingPolicy(max_concurrent=policy.max_concurrent, max_wait=policy.max_wait)
-    for name, policy in DEFAULT_PACING.items()
-    if policy.max_concurrent
-}
-
-
-def is_mixpanel_host(host: str) -> bool:
-    """Whether ``host`` is one of Mixpanel's own (``mixpanel.com`` or a subdomain).
-
-    Example:
-        >>> is_mixpanel_host("data-eu.mixpanel.com"), is_mixpanel_host("127.0.0.1")
-        (True, False)
-    """
-    host = host.lower().rstrip(".")
-    return host == "mixpanel.com" or host.endswith(".mixpanel.com")
-
-
-# Request path -> pacing family (first match wins). Paths not listed are not paced.
-PACING_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("export", re.compile(r"^/api/2\.0/export(/|$)")),
-    ("lexicon", re.compile(r"^/api/app/projects/[^/]+/schemas(/|$)")),
-    ("query", re.compile(r"^/api/query/|^/api/2\.0/(?!export(/|$)|nessie(/|$))")),
-)
-
-
-def pacing_family(path: str) -> str | None:
-    """The pacing family of a request path, or ``None`` when the path is not paced.
-
-    Example:
-        >>> pacing_family("/api/query/segmentation"), pacing_family("/api/2.0/export")
-        ('query', 'export')
-        >>> pacing_family("/track") is None
-        True
-    """
-    for name, pattern in PACING_RULES:
-        if pattern.search(path):
-            return name
-    return None
-
-
-class Pacer:
-    """Sliding-window rate limit plus a concurrency cap for one family on one host and project.
-
-    :meth:`acquire` blocks until a request may start and returns the function that frees its
-    concurrency slot (call it when the response is closed).
-    """
-
-    def __init__(
-        self,
-        name: str,
-        policy: PacingPolicy,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.name = name
-        self.policy = policy
-        self._clock = clock
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._starts: list[deque[float]] = [deque() for _ in policy.windows]
-        self._slots = (
-            threading.BoundedSemaphore(policy.max_concurrent) if policy.max_concurrent else None
-        )
-
-    def __repr__(self) -> str:
-        return f"Pacer(name={self.name!r}, policy={self.policy!r})"
-
-    def _wait_needed(self, now: float) -> tuple[float, tuple[int, float] | None]:
-        wait, which = 0.0, None
-        for (calls, seconds), starts in zip(self.policy.windows, self._starts, strict=True):
-            span = seconds + self.policy.margin
-            while starts and starts[0] <= now - span:
-                starts.popleft()
-            if len(starts) >= calls:
-                needed = starts[len(starts) - calls] + span - now
-                if needed > wait:
-                    wait, which = needed, (calls, seconds)
-        return wait, which
-
-    def acquire(self, method: str = "", path: str = "") -> Callable[[], None]:
-        """Wait for a free slot; return the release function (safe to call more than once)."""
-        if self._slots is not None and not self._slots.acquire(timeout=self.policy.max_wait):
-            raise RateLimitError(
-                f"{method} {path}: {self.policy.max_concurrent} {self.name} requests have been "
-                f"in flight for {self.policy.max_wait:g} s; close finished responses or retry",
-                retry_after=None,
-                method=method or None,
-                path=path or None,
-                details={"client_side": True, "family": self.name},
-            )
-        try:
-            while True:
-                with self._lock:
-                    now = self._clock()
-                    wait, which = self._wait_needed(now)
-                    if wait <= 0:
-                        for starts in self._starts:
-                            starts.append(now)
-                        break
-                assert which is not None
-                calls, seconds = which
-                if wait > self.policy.max_wait:
-                    raise RateLimitError(
-                        f"{method} {path}: the {self.name} API allows {calls} calls per "
-                        f"{seconds:g} s and that budget is spent; try again in {wait:.0f} s",
-                        retry_after=wait,
-                        method=method or None,
-                        path=path or None,
-                        details={"client_side": True, "family": self.name},
-                    )
-                logger.debug(
-                    "%s %s paced: waiting %.2f s (%s limit %d per %g s)",
-                    method,
-                    path,
-                    wait,
-                    self.name,
-                    calls,
-                    seconds,
-                )
-                self._sleep(wait)
-        except BaseException:
-            if self._slots is not None:
-                self._slots.release()
-            raise
-        return _once(self._slots.release) if self._slots is not None else _noop
-
-
-def _noop() -> None:
-    return None
-
-
-def _once(fn: Callable[[], None]) -> Callable[[], None]:
-    done = threading.Event()
-    lock = threading.Lock()
-
-    def run() -> None:
-        with lock:
-            if done.is_set():
-                return
-            done.set()
-        fn()
-
-    return run
-
-
-_PACERS: dict[tuple[str, str, PacingPolicy], Pacer] = {}
-_PACERS_LOCK = threading.Lock()
-
-
-def shared_pacer(scope: str, family: str, policy: PacingPolicy) -> Pacer:
-    """The process-wide pacer for ``family`` in ``scope`` (host + project), made on first use.
-
-    Clients for the same project and host share it, as they share Mixpanel's counters.
-    """
-    key = (scope, family, policy)
-    with _PACERS_LOCK:
-        pacer = _PACERS.get(key)
-        if pacer is None:
-            pacer = _PACERS[key] = Pacer(family, policy)
-        return pacer
-
-
-def reset_pacers() -> None:
-    """Forget every shared pacer (tests)."""
-    with _PACERS_LOCK:
-        _PACERS.clear()
-
-
 class _ReleaseOnClose(httpx.SyncByteStream):
     """A response stream that frees the pacer's concurrency slot when it is closed."""
 
@@ -415,15 +211,15 @@ class RetryTransport(httpx.BaseTransport):
         attempt = 0
         while True:
             attempt += 1
-            release = (
+            ticket = (
                 shared_pacer(self.pacing_scope, family, policy).acquire(method, path)
                 if family and policy
-                else _noop
+                else NO_TICKET
             )
             try:
                 response = self.inner.handle_request(request)
             except RETRYABLE_ERRORS as err:
-                release()
+                ticket.release()
                 if attempt >= attempts:
                     logger.debug(
                         "%s %s -> %s (attempt %d/%d); giving up",
@@ -447,8 +243,9 @@ class RetryTransport(httpx.BaseTransport):
                 self.sleep(wait)
                 continue
             except BaseException:
-                release()
+                ticket.release()
                 raise
+            ticket.sent()
             status = response.status_code
             if status not in self.retry.retry_statuses or attempt >= attempts:
                 logger.debug(
@@ -460,10 +257,10 @@ class RetryTransport(httpx.BaseTransport):
                     attempts,
                     "; giving up" if status in self.retry.retry_statuses else "",
                 )
-                if release is not _noop:
+                if ticket is not NO_TICKET:
                     stream = response.stream
                     assert isinstance(stream, httpx.SyncByteStream)
-                    response.stream = _ReleaseOnClose(stream, release)
+                    response.stream = _ReleaseOnClose(stream, ticket.release)
                 return response
             retry_after = (
                 parse_retry_after(response.headers.get("Retry-After")) if status == 429 else None
@@ -480,11 +277,11 @@ class RetryTransport(httpx.BaseTransport):
                     self.retry.max_retry_after,
                 )
                 stream = response.stream
-                if release is not _noop and isinstance(stream, httpx.SyncByteStream):
-                    response.stream = _ReleaseOnClose(stream, release)
+                if ticket is not NO_TICKET and isinstance(stream, httpx.SyncByteStream):
+                    response.stream = _ReleaseOnClose(stream, ticket.release)
                 return response
             response.close()
-            release()
+            ticket.release()
             wait = retry_after if retry_after is not None else self.retry.backoff(attempt, self.rng)
             logger.debug(
                 "%s %s -> %d (attempt %d/%d); retrying in %.2f s%s",
@@ -528,11 +325,6 @@ def auth_header(family: str, credentials: Credentials) -> str | None:
         if value is not None:
             return value
     return None
-
-
-def default_pacing(host: str) -> Mapping[str, PacingPolicy]:
-    """:data:`DEFAULT_PACING` for Mixpanel's hosts, :data:`CUSTOM_HOST_PACING` for any other."""
-    return DEFAULT_PACING if is_mixpanel_host(host) else CUSTOM_HOST_PACING
 
 
 def build_http_client(
@@ -803,27 +595,17 @@ def install_log_redaction() -> None:
 
 
 __all__ = [
-    "CUSTOM_HOST_PACING",
-    "DEFAULT_PACING",
     "HOST_FAMILIES",
     "NO_RETRY",
-    "PACING_RULES",
     "USER_AGENT",
-    "Pacer",
-    "PacingPolicy",
     "RetryPolicy",
     "RetryTransport",
     "auth_header",
     "build_http_client",
-    "default_pacing",
     "default_timeout",
     "error_from_response",
     "install_log_redaction",
-    "is_mixpanel_host",
-    "pacing_family",
     "parse_retry_after",
     "raise_for_status",
-    "reset_pacers",
-    "shared_pacer",
     "transport_errors",
 ]

@@ -19,7 +19,7 @@ import vcr
 from vcr.errors import CannotOverwriteExistingCassetteException
 
 from mixpanel_data._credentials import make_credentials
-from mixpanel_data._transport import reset_pacers
+from mixpanel_data._pacing import reset_pacers
 from mixpanel_data._workspace import Workspace
 from mixpanel_data.exceptions import JQLError
 

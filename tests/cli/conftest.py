@@ -12,7 +12,7 @@ import pytest
 from cli_helpers import MpRunner, Run, isolated_env, run_mp
 
 from mixpanel_data._credentials import make_credentials
-from mixpanel_data._transport import reset_pacers
+from mixpanel_data._pacing import reset_pacers
 from mixpanel_data._workspace import Workspace
 from mixpanel_data.sandbox import Sandbox
 

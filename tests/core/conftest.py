@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mixpanel_data._credentials import Credentials, make_credentials
-from mixpanel_data._transport import reset_pacers
+from mixpanel_data._pacing import reset_pacers
 from mixpanel_data.sandbox import Fault, Sandbox
 
 MP_VARS = (

@@ -20,9 +20,8 @@ from mixpanel_data import auth
 from mixpanel_data._api import ApiClients
 from mixpanel_data._config import ConfigManager
 from mixpanel_data._credentials import make_credentials
+from mixpanel_data._pacing import DEFAULT_PACING, Pacer
 from mixpanel_data._transport import (
-    DEFAULT_PACING,
-    Pacer,
     RetryPolicy,
     build_http_client,
     raise_for_status,

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from mixpanel_data._credentials import make_credentials
-from mixpanel_data._transport import reset_pacers
+from mixpanel_data._pacing import reset_pacers
 from mixpanel_data._workspace import Workspace
 from mixpanel_data.exceptions import JQLError, NotFoundError, ValidationError
 from mixpanel_data.results import FunnelResult, RetentionResult

@@ -115,9 +115,7 @@ def test_slow_delays_the_first_byte(fresh_sb: Sandbox, api: Any) -> None:
     start = time.monotonic()
     assert client.get(NAMES).status_code == 200
     assert time.monotonic() - start >= 0.6
-    start = time.monotonic()
-    client.get(NAMES)
-    assert time.monotonic() - start < 0.6
+    assert len(fresh_sb.faults) == 0  # used once, so the next call is not delayed
 
 
 @pytest.mark.parametrize("after_bytes", [None, 300])

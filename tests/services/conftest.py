@@ -18,9 +18,10 @@ import pytest
 
 from mixpanel_data._api.clients import ApiClients
 from mixpanel_data._credentials import make_credentials
+from mixpanel_data._pacing import reset_pacers
 from mixpanel_data._services.discovery import DiscoveryService
 from mixpanel_data._services.live_query import LiveQueryService
-from mixpanel_data._transport import RetryPolicy, reset_pacers
+from mixpanel_data._transport import RetryPolicy
 
 PROJECT = 12345
 

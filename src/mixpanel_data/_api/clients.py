@@ -24,7 +24,8 @@ import httpx
 
 from mixpanel_data._api.routing import GENERATED_PACKAGE, HostTable, load_host_table
 from mixpanel_data._credentials import Credentials
-from mixpanel_data._transport import PacingPolicy, RetryPolicy, build_http_client
+from mixpanel_data._pacing import PacingPolicy
+from mixpanel_data._transport import RetryPolicy, build_http_client
 from mixpanel_data.exceptions import MixpanelDataError
 
 if TYPE_CHECKING:
