@@ -160,6 +160,35 @@ def test_truncated_gzip_is_downloaded_again(sb: Sandbox, tmp_path: Path) -> None
     assert len(_export_requests(sb)) == 2
 
 
+def test_a_gzip_stream_cut_every_time_ends_in_a_clear_error(sb: Sandbox, tmp_path: Path) -> None:
+    sb.faults.add(Fault(kind="truncate_gzip", times=None, path=EXPORT))
+    with _ws(sb, tmp_path / "gz.duckdb") as ws:
+        ws._fetch_service.chunk_attempts = 3
+        with pytest.raises(DataError, match="ends inside its gzip stream"):
+            ws.fetch_events(from_date=FROM, to_date=TO, progress=False, chunk_days=12)
+        assert ws.tables() == []
+    assert len(_export_requests(sb)) == 3  # one chunk, downloaded once per attempt
+
+
+def test_chunks_are_staged_as_received_and_progress_counts_stored_rows(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    seen: list[tuple[str, int, int]] = []
+    staged: set[str] = set()
+
+    def progress(p: FetchProgress) -> None:
+        seen.append((p.phase, p.chunks_done, p.events))
+        staged.update(f.name for f in (tmp_path / ".mp-staging").rglob("chunk-*"))
+
+    with _ws(sb, tmp_path / "p.duckdb") as ws:
+        result = ws.fetch_events(from_date=FROM, to_date=TO, progress=progress, chunk_days=6)
+    assert staged and all(name.endswith((".jsonl.gz", ".jsonl.gz.part")) for name in staged)
+    assert seen[-1] == ("done", 2, result.rows)
+    loaded = [events for phase, _, events in seen if phase != "done"]
+    assert loaded == sorted(loaded) and loaded[-1] == result.rows + result.duplicates_dropped
+    assert not (tmp_path / ".mp-staging").exists() or not any((tmp_path / ".mp-staging").rglob("*"))
+
+
 def test_retries_exhausted_leave_nothing_and_resume_finishes(sb: Sandbox, tmp_path: Path) -> None:
     db = tmp_path / "r.duckdb"
     with _ws(sb, db) as ws:

@@ -105,8 +105,9 @@ def test_lines_that_break_the_export_shape_fail_the_load(
 def test_truncated_gzip_is_a_data_error(store: StorageEngine, tmp_path: Path) -> None:
     f = write_lines(tmp_path / "a.jsonl.gz", [export_event(i) for i in range(2000)])
     f.write_bytes(f.read_bytes()[:-200])
-    with pytest.raises(DataError, match="GZIP"):
+    with pytest.raises(DataError, match="ends inside its gzip stream") as info:
         store.load_events("events", [f])
+    assert info.value.details == {"file": str(f.resolve()), "truncated": True}
     assert store.tables() == []
 
 

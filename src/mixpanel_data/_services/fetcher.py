@@ -1,13 +1,15 @@
 """Fetch raw events and profiles into the local store, or stream them: extract → stage → load.
 
-Events: the date range is cut into chunks that are downloaded concurrently (paced by the transport),
-gzip on the wire and inflated into plain JSONL files in a staging folder (the inflate is also the
-integrity check of the body); finished chunks are handed to DuckDB in batches while the others
-still download, and the table appears atomically (see :meth:`StorageEngine.load_events`). Python
-never parses the JSON on this path, which keeps it near DuckDB's own speed (scripts/bench_fetch.py).
+Events: the date range is cut into chunks that are downloaded concurrently (paced by the transport)
+and saved as received (gzip on the wire stays gzip on disk) in a staging folder; finished chunks
+are handed to DuckDB in batches while the others still download, and the table appears atomically
+(see :meth:`StorageEngine.load_events`). Python never inflates or parses the bytes on this path,
+which keeps it near DuckDB's own speed (scripts/bench_fetch.py).
 
 Failure model:
-- a connection cut or truncated body mid-chunk: that chunk is downloaded again (bounded attempts);
+- a connection cut mid-chunk: that chunk is downloaded again (bounded attempts); a body whose
+  gzip stream ends early (found by DuckDB at load time) is deleted and downloaded again, and the
+  load starts over from the files on disk;
 - a chunk that still fails: :class:`FetchError`; the finished chunks stay in the staging folder
   and the same call (``resume=True``, the default) picks them up instead of downloading them again;
 - Ctrl-C: downloads stop, nothing is stored, the finished chunks stay for a resume;
@@ -25,7 +27,6 @@ import shutil
 import tempfile
 import threading
 import time
-import zlib
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mixpanel_data._api.export import EXPORT_PATH, engage_page, open_export
-from mixpanel_data._storage import LoadMetadata
+from mixpanel_data._storage import LoadMetadata, LoadResult
 from mixpanel_data._storage._names import validate_table_name
 from mixpanel_data._transport import transport_errors
 from mixpanel_data.exceptions import (
@@ -75,7 +76,8 @@ class FetchProgress:
         phase: ``"download"``, ``"load"`` or ``"done"``.
         chunks_done, chunks_total: finished and planned export requests (profiles: pages).
         chunks_resumed: chunks found finished from an earlier, interrupted run.
-        events: rows seen so far (lines of the export; exact after the load).
+        events: rows read into the store so far (export lines, counted as each batch of chunk
+            files is loaded; after the load: the rows kept, without duplicates).
         bytes: bytes received on the wire.
         elapsed: seconds since the fetch started.
     """
@@ -168,6 +170,7 @@ class _Progress:
         self._callback = callback
         self._start = time.monotonic()
         self._last = 0.0
+        self.restarted = False
 
     def update(self, *, force: bool = False, **changes: int | str) -> None:
         with self.state._lock:
@@ -183,6 +186,18 @@ class _Progress:
                 self._last = now
         if due and self._callback is not None:
             self._callback(self.state)
+
+    def stored(self, rows: int) -> None:
+        """A batch of chunk files was read into the store: ``rows`` more events."""
+        self.update(force=True, events=rows)
+
+    def restart(self) -> None:
+        """The load starts over (a chunk is downloaded again); the files on disk count anew."""
+        with self.state._lock:
+            self.state.chunks_done = 0
+            self.state.events = 0
+            self.state.phase = "download"
+            self.restarted = True
 
 
 class Fetcher:
@@ -258,18 +273,17 @@ class Fetcher:
             project_id=self.credentials.project_id,
             details={"chunks": len(chunks), "chunk_days": chunk_days},
         )
-        # Chunks are loaded as they arrive, inside one transaction: loading overlaps downloading.
-        files = self._downloads(chunks, staging, events, where, tracker, max_workers)
-        try:
-            loaded = self.storage.load_events(name, files, append=append, metadata=metadata)
-        except DataError as err:
-            files.close()  # stop the downloads still running before touching their folder
-            if not isinstance(err, Transient):
-                # The saved bytes themselves are bad: a resume must download them again.
-                shutil.rmtree(staging, ignore_errors=True)
-            raise
-        finally:
-            files.close()
+        loaded = self._load_chunks(
+            name,
+            chunks,
+            staging,
+            events,
+            where,
+            tracker,
+            max_workers,
+            append=append,
+            metadata=metadata,
+        )
         shutil.rmtree(staging, ignore_errors=True)
         tracker.state.events = loaded.rows_loaded
         tracker.update(force=True, phase="done")
@@ -284,6 +298,48 @@ class Fetcher:
             chunks=len(chunks),
             resumed_chunks=tracker.state.chunks_resumed,
         )
+
+    def _load_chunks(
+        self,
+        name: str,
+        chunks: list[Chunk],
+        staging: Path,
+        events: list[str] | None,
+        where: str | None,
+        tracker: _Progress,
+        max_workers: int,
+        *,
+        append: bool,
+        metadata: LoadMetadata,
+    ) -> LoadResult:
+        """Download and load, overlapped; a chunk whose gzip stream proves cut is fetched again.
+
+        DuckDB is the one that inflates the chunk files, so a body that ended early is found at
+        load time: the load rolls back, that one file is deleted and downloaded again, and the
+        load starts over from the files on disk (bounded by ``chunk_attempts``).
+        """
+        attempt = 0
+        while True:
+            attempt += 1
+            # Chunks are loaded as they arrive, in one transaction: loading overlaps downloading.
+            files = self._downloads(chunks, staging, events, where, tracker, max_workers)
+            try:
+                return self.storage.load_events(
+                    name, files, append=append, metadata=metadata, on_batch=tracker.stored
+                )
+            except DataError as err:
+                files.close()  # stop the downloads still running before touching their folder
+                cut = _cut_chunk_file(err, staging)
+                if cut is not None and attempt < self.chunk_attempts:
+                    cut.unlink(missing_ok=True)
+                    tracker.restart()
+                    continue
+                if not isinstance(err, Transient):
+                    # The saved bytes themselves are bad: a resume must download them again.
+                    shutil.rmtree(staging, ignore_errors=True)
+                raise
+            finally:
+                files.close()
 
     def _downloads(
         self,
@@ -306,7 +362,10 @@ class Fetcher:
         for chunk in chunks:
             existing = _finished_file(staging, chunk)
             if existing is not None:
-                tracker.update(chunks_done=1, chunks_resumed=1, bytes=existing.stat().st_size)
+                if tracker.restarted:  # already counted, resumed or downloaded, on the first pass
+                    tracker.update(chunks_done=1)
+                else:
+                    tracker.update(chunks_done=1, chunks_resumed=1, bytes=existing.stat().st_size)
                 resumed.append(existing)
             else:
                 todo.append(chunk)
@@ -373,7 +432,6 @@ class Fetcher:
         tracker: _Progress,
         stop: threading.Event,
     ) -> Path:
-        counted = 0
         part: Path | None = None
         try:
             with open_export(
@@ -384,32 +442,22 @@ class Fetcher:
                 where=where,
             ) as response:
                 gz = response.headers.get("content-encoding", "").lower() == "gzip"
-                # gzip on the wire, plain JSONL on disk: the inflate doubles as the integrity
-                # check of the body, and DuckDB reads plain files on all cores.
-                final = staging / f"{chunk.name}.jsonl"
+                # Saved as received: DuckDB inflates .gz itself (and finds a cut gzip stream,
+                # see _load_chunks), so Python spends no time on the bytes.
+                final = staging / f"{chunk.name}{'.jsonl.gz' if gz else '.jsonl'}"
                 part = final.with_name(final.name + ".part")
-                inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if gz else None
                 with open(part, "wb") as fh, transport_errors("GET", EXPORT_PATH):
                     for block in response.iter_raw(_BLOCK):
                         if stop.is_set():
                             raise _Stopped()
-                        data = inflater.decompress(block) if inflater is not None else block
-                        fh.write(data)
-                        lines = data.count(b"\n")
-                        counted += lines
-                        tracker.update(bytes=len(block), events=lines)
-                if inflater is not None and not inflater.eof:
-                    raise _TruncatedBody(
-                        f"export of {chunk.from_date}..{chunk.to_date} ended inside its gzip stream"
-                    )
+                        fh.write(block)
+                        tracker.update(bytes=len(block))
             os.replace(part, final)
             return final
         except BaseException:
             if part is not None:
                 with contextlib.suppress(OSError):
                     part.unlink()
-            if counted:
-                tracker.update(events=-counted)
             raise
 
     def stream_events(
@@ -593,8 +641,13 @@ class Fetcher:
         return folder
 
 
-class _TruncatedBody(DataError, Transient):
-    """A body that ended early (gzip stream incomplete): worth downloading again."""
+def _cut_chunk_file(err: DataError, staging: Path) -> Path | None:
+    """The staged chunk file a load error says was cut short, if it is one of ours."""
+    if not err.details.get("truncated"):
+        return None
+    path = Path(str(err.details.get("file", "")))
+    ours = path.parent == staging.resolve() and path.name.startswith("chunk-")
+    return path if ours else None
 
 
 def _default_staging_root(storage: StorageEngine) -> Path:

@@ -33,6 +33,7 @@ from mixpanel_data.exceptions import (
 )
 
 _PID = re.compile(r"\(PID (\d+)\)")
+_GZIP_ENDED = re.compile(r"Unexpected end of GZIP stream: (.+)$")
 _JSON_ERROR = re.compile(r'(?:Malformed JSON|JSON transform error) in file "(.+?)",.*?\bline (\d+)')
 _EXCERPT = 120
 
@@ -128,7 +129,8 @@ def user_query(sql: str | None = None) -> Iterator[None]:
 def loading(files: Sequence[Path | str]) -> Iterator[None]:
     """Translate errors of a load: unreadable or malformed input becomes ``DataError``.
 
-    DuckDB names the file and line of malformed JSON; its message is kept as is.
+    DuckDB names the file and line of malformed JSON; its message is kept as is. A ``.gz`` file
+    that ends early gets ``details["truncated"] = True`` and its path in ``details["file"]``.
     """
     try:
         yield
@@ -141,6 +143,13 @@ def loading(files: Sequence[Path | str]) -> Iterator[None]:
             located = _bad_line(err)
             if located is not None:
                 raise located from err
+        if isinstance(err, duckdb.IOException):
+            ended = _GZIP_ENDED.search(first_line(err))
+            if ended is not None:
+                raise DataError(
+                    f"{ended.group(1)} is cut short: it ends inside its gzip stream",
+                    details={"file": ended.group(1), "truncated": True},
+                ) from err
         if isinstance(err, duckdb.InvalidInputException | duckdb.IOException):
             raise DataError(
                 first_line(err).removeprefix("Invalid Input Error: ").removeprefix("IO Error: "),

@@ -53,6 +53,9 @@ if TYPE_CHECKING:
 #: "committing". An exception it raises (KeyboardInterrupt included) rolls the load back.
 ProgressCallback = Callable[[str], None]
 
+#: Called after each batch of files is read, with the number of lines it inserted.
+BatchCallback = Callable[[int], None]
+
 _ROLLBACK_ATTEMPTS = 20
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LOAD_FAILURES = (
@@ -232,6 +235,7 @@ class StorageEngine:
         append: bool = False,
         metadata: LoadMetadata | None = None,
         progress: ProgressCallback | None = None,
+        on_batch: BatchCallback | None = None,
     ) -> LoadResult:
         """Load Mixpanel export files (JSONL, plain or ``.gz``) into an events table, atomically.
 
@@ -256,7 +260,7 @@ class StorageEngine:
             1
             [(datetime.datetime(2024, 1, 1, 0, 0), '{"plan":"pro"}')]
         """
-        return self._load("events", table, files, append, metadata, progress)
+        return self._load("events", table, files, append, metadata, progress, on_batch)
 
     def load_profiles(
         self,
@@ -274,7 +278,7 @@ class StorageEngine:
         and with ``append=True`` a new profile replaces the stored one. Table-exists, atomicity
         and error rules are those of ``load_events``.
         """
-        return self._load("profiles", table, files, append, metadata, progress)
+        return self._load("profiles", table, files, append, metadata, progress, None)
 
     def _load(
         self,
@@ -284,6 +288,7 @@ class StorageEngine:
         append: bool,
         metadata: LoadMetadata | None,
         progress: ProgressCallback | None,
+        on_batch: BatchCallback | None,
     ) -> LoadResult:
         start = time.perf_counter()
         validate_table_name(table)
@@ -308,10 +313,11 @@ class StorageEngine:
         row = _metadata_row(table, kind, meta)
         quoted = quote_identifier(table)
         step = progress or _no_progress
+        batch_done = on_batch or _no_batch
         con = self.connection
 
         if kind == "events" and existing is None:
-            return self._load_new_events(table, batches, paths, row, step, start)
+            return self._load_new_events(table, batches, paths, row, step, batch_done, start)
         with _errors.loading(paths):
             try:
                 with self._transaction():
@@ -325,7 +331,9 @@ class StorageEngine:
                     for batch in batches:
                         paths.extend(batch)
                         if batch:
-                            inserted += _load.insert(con, kind, quoted, batch)
+                            added = _load.insert(con, kind, quoted, batch)
+                            inserted += added
+                            batch_done(added)
                     step("deduplicating")
                     if kind == "events":
                         dropped = _load.dedup_events(con, quoted, before, paths)
@@ -351,6 +359,7 @@ class StorageEngine:
         paths: list[str],
         row: list[Any],
         step: ProgressCallback,
+        batch_done: BatchCallback,
         start: float,
     ) -> LoadResult:
         """A new events table: insert into a hidden stage, then dedup and rename it into place.
@@ -372,7 +381,9 @@ class StorageEngine:
                     for batch in batches:
                         paths.extend(batch)
                         if batch:
-                            inserted += _load.insert(con, "events", quoted, batch)
+                            added = _load.insert(con, "events", quoted, batch)
+                            inserted += added
+                            batch_done(added)
             except _LOAD_FAILURES as err:
                 raise _load.diagnose(con, "events", paths, err) from err
             try:
@@ -611,6 +622,10 @@ class StorageEngine:
             return {}
         rows = self.connection.execute(_schema.SELECT_ALL_METADATA).fetchall()
         return {r[0]: _metadata_from_row(r) for r in rows}
+
+
+def _no_batch(rows: int) -> None:
+    return None
 
 
 def _no_progress(step: str) -> None:
