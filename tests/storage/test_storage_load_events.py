@@ -265,3 +265,38 @@ def test_case_insensitive_names_address_the_same_table(
     assert result.rows_loaded == 1
     assert [(t.name, t.row_count) for t in store.tables()] == [("Events", 2)]
     assert store.get_metadata("events") is not None
+
+
+def _limit_during_a_load(store: StorageEngine, tmp_path: Path) -> set[object]:
+    during: set[object] = set()
+    f = write_lines(tmp_path / f"{len(store.tables())}.jsonl", [export_event(1)])
+    store.load_events(
+        f"t{len(store.tables())}",
+        [f],
+        progress=lambda step: during.add(store.sql_scalar(LIMIT)),
+    )
+    return during
+
+
+LIMIT = "SELECT current_setting('memory_limit')"
+
+
+def test_a_file_load_caps_duckdb_default_memory_limit_and_resets_it(
+    store: StorageEngine, tmp_path: Path
+) -> None:
+    default = store.sql_scalar(LIMIT)
+    assert _limit_during_a_load(store, tmp_path) == {"488.2 MiB"}  # 512MB
+    assert store.sql_scalar(LIMIT) == default
+
+
+def test_a_limit_set_on_the_connection_is_left_alone(store: StorageEngine, tmp_path: Path) -> None:
+    store.connection.execute("SET memory_limit = '4GB'")
+    mine = store.sql_scalar(LIMIT)
+    assert _limit_during_a_load(store, tmp_path) == {mine}
+    assert store.sql_scalar(LIMIT) == mine
+
+
+def test_a_memory_store_is_never_capped(tmp_path: Path) -> None:
+    with StorageEngine.memory() as store:
+        default = store.sql_scalar(LIMIT)
+        assert _limit_during_a_load(store, tmp_path) == {default}

@@ -57,6 +57,12 @@ ProgressCallback = Callable[[str], None]
 BatchCallback = Callable[[int], None]
 
 _ROLLBACK_ATTEMPTS = 20
+
+#: DuckDB's memory limit while a file-backed store loads: its cache of freshly written blocks
+#: would otherwise grow with the size of the load (measured on 1M export lines: no limit 1.0 GB
+#: peak RSS; 512 MB: 0.52 GB at the same speed; 256 MB: 0.29 GB but 40% slower).
+LOAD_MEMORY_LIMIT = "512MB"
+_CURRENT_MEMORY_LIMIT = "SELECT current_setting('memory_limit')"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LOAD_FAILURES = (
     duckdb.ConstraintException,
@@ -166,6 +172,7 @@ class StorageEngine:
         with _errors.storage_op("preparing the connection"):
             # DuckDB would draw a progress bar on the terminal during long queries.
             con.execute("SET enable_progress_bar = false")
+            self._default_memory_limit = str(self._scalar(_CURRENT_MEMORY_LIMIT))
             if read_only:
                 self._has_metadata = bool(self._scalar(_schema.HAS_METADATA_TABLE))
             else:
@@ -316,41 +323,42 @@ class StorageEngine:
         batch_done = on_batch or _no_batch
         con = self.connection
 
-        if kind == "events" and existing is None:
-            return self._load_new_events(table, batches, paths, row, step, batch_done, start)
-        with _errors.loading(paths):
-            try:
-                with self._transaction():
-                    if existing is None:
-                        self._create_table(kind, table)
-                        before = -1
-                    else:
-                        before = _load.max_rowid(con, quoted)
-                    step("reading")
-                    inserted = 0
-                    for batch in batches:
-                        paths.extend(batch)
-                        if batch:
-                            added = _load.insert(con, kind, quoted, batch)
-                            inserted += added
-                            batch_done(added)
-                    step("deduplicating")
-                    if kind == "events":
-                        dropped = _load.dedup_events(con, quoted, before, paths)
-                        loaded = inserted - dropped
-                    else:
-                        loaded = _load.dedup_profiles(con, quoted, before, paths)
-                        dropped = inserted - loaded
-                    step("recording")
-                    self._record_metadata(row, widen=existing is not None)
-                    step("committing")
-            except _LOAD_FAILURES as err:
-                raise _load.diagnose(con, kind, paths, err) from err
-        return LoadResult(
-            rows_loaded=loaded,
-            duplicates_dropped=dropped,
-            seconds=time.perf_counter() - start,
-        )
+        with self._load_memory():
+            if kind == "events" and existing is None:
+                return self._load_new_events(table, batches, paths, row, step, batch_done, start)
+            with _errors.loading(paths):
+                try:
+                    with self._transaction():
+                        if existing is None:
+                            self._create_table(kind, table)
+                            before = -1
+                        else:
+                            before = _load.max_rowid(con, quoted)
+                        step("reading")
+                        inserted = 0
+                        for batch in batches:
+                            paths.extend(batch)
+                            if batch:
+                                added = _load.insert(con, kind, quoted, batch)
+                                inserted += added
+                                batch_done(added)
+                        step("deduplicating")
+                        if kind == "events":
+                            dropped = _load.dedup_events(con, quoted, before, paths)
+                            loaded = inserted - dropped
+                        else:
+                            loaded = _load.dedup_profiles(con, quoted, before, paths)
+                            dropped = inserted - loaded
+                        step("recording")
+                        self._record_metadata(row, widen=existing is not None)
+                        step("committing")
+                except _LOAD_FAILURES as err:
+                    raise _load.diagnose(con, kind, paths, err) from err
+            return LoadResult(
+                rows_loaded=loaded,
+                duplicates_dropped=dropped,
+                seconds=time.perf_counter() - start,
+            )
 
     def _load_new_events(
         self,
@@ -410,6 +418,26 @@ class StorageEngine:
             duplicates_dropped=dropped,
             seconds=time.perf_counter() - start,
         )
+
+    @contextmanager
+    def _load_memory(self) -> Iterator[None]:
+        """Cap DuckDB's memory at :data:`LOAD_MEMORY_LIMIT` while loading into a file.
+
+        Only DuckDB's default limit is capped, and restored with ``RESET``: a limit someone set
+        on the connection is theirs and is left as it is. An in-memory store keeps its data in
+        that memory, so it is never capped.
+        """
+        con = self.connection
+        current = str(self._scalar(_CURRENT_MEMORY_LIMIT))
+        if self._path is None or current != self._default_memory_limit:
+            yield
+            return
+        con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("RESET memory_limit")
 
     def _drop_leftover_stages(self) -> None:
         """Drop stage tables a process that died mid-load left behind (never user tables)."""
