@@ -285,7 +285,7 @@ def test_a_file_load_caps_duckdb_default_memory_limit_and_resets_it(
     store: StorageEngine, tmp_path: Path
 ) -> None:
     default = store.sql_scalar(LIMIT)
-    assert _limit_during_a_load(store, tmp_path) == {"488.2 MiB"}  # 512MB
+    assert _limit_during_a_load(store, tmp_path) == {"953.6 MiB"}  # 1GB
     assert store.sql_scalar(LIMIT) == default
 
 

@@ -58,10 +58,11 @@ BatchCallback = Callable[[int], None]
 
 _ROLLBACK_ATTEMPTS = 20
 
-#: DuckDB's memory limit while a file-backed store loads: its cache of freshly written blocks
-#: would otherwise grow with the size of the load (measured on 1M export lines: no limit 1.0 GB
-#: peak RSS; 512 MB: 0.52 GB at the same speed; 256 MB: 0.29 GB but 40% slower).
-LOAD_MEMORY_LIMIT = "512MB"
+#: DuckDB's memory limit while a file-backed store loads. Its cache of freshly written blocks
+#: otherwise grows with the size of the load (5M export lines: 1.7-1.9 GB peak RSS). Measured on
+#: those 5M lines in five gzip files: no limit 24-25 s; 1GB 25.5 s (1.0 GB RSS); 768MB 28-31 s;
+#: 512MB 30-35 s (scripts/bench_fetch.py shows the same through a whole fetch).
+LOAD_MEMORY_LIMIT = "1GB"
 _CURRENT_MEMORY_LIMIT = "SELECT current_setting('memory_limit')"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LOAD_FAILURES = (
