@@ -24,7 +24,7 @@ from mixpanel_data.exceptions import ValidationError
 def stored(store: StorageEngine, table: str = "events") -> list[tuple[object, ...]]:
     return store.sql_rows(
         f"SELECT event_name, event_time, distinct_id, insert_id, properties FROM {table}"
-        " ORDER BY rowid"
+        " ORDER BY TRY_CAST(properties->>'n' AS INTEGER), rowid"  # events are stored unordered
     )
 
 
@@ -59,7 +59,7 @@ def test_rows_are_stored_exactly(store: StorageEngine, tmp_path: Path, name: str
         assert json.loads(str(props)) == remaining_properties(line)  # non-ASCII, lists, nesting
 
 
-def test_several_files_load_in_order(store: StorageEngine, tmp_path: Path) -> None:
+def test_several_files_load_together(store: StorageEngine, tmp_path: Path) -> None:
     a = write_lines(tmp_path / "a.jsonl", [export_event(i) for i in range(10)])
     b = write_lines(tmp_path / "b.jsonl.gz", [export_event(i) for i in range(10, 25)])
     result = store.load_events("events", [a, b])
@@ -78,15 +78,16 @@ def test_time_in_seconds_and_milliseconds(store: StorageEngine, tmp_path: Path) 
     assert got[1].microsecond == 456_000  # type: ignore[attr-defined]
 
 
-def test_duplicates_inside_the_export_are_dropped_first_copy_wins(
+def test_duplicates_inside_the_export_are_dropped_the_last_ingested_copy_wins(
     store: StorageEngine, tmp_path: Path
 ) -> None:
     lines = [export_event(i) for i in range(30)]
-    # exact repeats, a repeat with other properties (first copy wins), and near-misses that differ
-    # in one key part (not duplicates)
+    lines[5]["properties"]["mp_processing_time_ms"] = 2_000
+    # an exact repeat; repeats with other properties (the largest mp_processing_time_ms wins,
+    # wherever it is in the files); near-misses that differ in one key part (not duplicates)
     lines.append(export_event(3))
-    lines.append(export_event(5, extra="second copy"))
-    lines.append(export_event(5, extra="third copy"))
+    lines.append(export_event(5, extra="ingested last", mp_processing_time_ms=3_000))
+    lines.append(export_event(5, extra="ingested first", mp_processing_time_ms=1_000))
     lines.append(export_event(7, distinct_id="someone-else"))
     lines.append(export_event(8, insert_id="other-insert-id"))
     lines.append(export_event(9, time=BASE_TIME + 60 * 9 + 1))
@@ -96,13 +97,14 @@ def test_duplicates_inside_the_export_are_dropped_first_copy_wins(
 
     result = store.load_events("events", [f1, f2])
 
-    expected = first_copies(lines)
+    expected = first_copies(lines)  # one per key; only n=5's copies differ
     assert result.rows_loaded == len(expected) == len({event_key(x) for x in lines})
     assert result.duplicates_dropped == len(lines) - len(expected) == 3
-    ns_and_extra = [
-        (p["n"], p.get("extra")) for p in (json.loads(str(r[4])) for r in stored(store))
-    ]
-    assert ns_and_extra == [(x["properties"]["n"], None) for x in expected]
+    kept = sorted((p["n"], p.get("extra")) for p in (json.loads(str(r[4])) for r in stored(store)))
+    winners = {5: "ingested last"}
+    assert kept == sorted(
+        (x["properties"]["n"], winners.get(x["properties"]["n"])) for x in expected
+    )
 
 
 def test_events_without_insert_id_dedup_on_the_other_three_parts(
@@ -285,7 +287,7 @@ def test_a_file_load_caps_duckdb_default_memory_limit_and_resets_it(
     store: StorageEngine, tmp_path: Path
 ) -> None:
     default = store.sql_scalar(LIMIT)
-    assert _limit_during_a_load(store, tmp_path) == {"953.6 MiB"}  # 1GB
+    assert _limit_during_a_load(store, tmp_path) == {"488.2 MiB"}  # 512MB
     assert store.sql_scalar(LIMIT) == default
 
 
@@ -300,3 +302,14 @@ def test_a_memory_store_is_never_capped(tmp_path: Path) -> None:
     with StorageEngine.memory() as store:
         default = store.sql_scalar(LIMIT)
         assert _limit_during_a_load(store, tmp_path) == {default}
+
+
+def test_events_load_without_keeping_line_order_and_the_setting_comes_back(
+    store: StorageEngine, tmp_path: Path
+) -> None:
+    order = "SELECT current_setting('preserve_insertion_order')"
+    during: set[object] = set()
+    f = write_lines(tmp_path / "a.jsonl", [export_event(1)])
+    store.load_events("events", [f], progress=lambda step: during.add(store.sql_scalar(order)))
+    assert during == {False}
+    assert store.sql_scalar(order) is True

@@ -8,20 +8,22 @@ Why this shape (measured, see ``scripts/bench_load.py`` and the storage report):
 * Dedup is *insert everything, then look for repeated keys*: one hash aggregate over the four
   key columns keeps the hashes seen twice (on append: among every row in the new rows' time
   range; the zonemaps skip the rest because exports arrive in time order) in a temp table, and
-  only when it is not empty does a window query over just those rows delete the later copies by
+  only when it is not empty does a window query over just those rows delete the extra copies by
   ``rowid``. Measured on 5M sandbox export lines with 4,966 repeats (duckdb 2.0.1, 2 vCPU):
   the aggregate 0.5-0.6 s, the targeted delete 0.75 s, where a window over all rows took 1.5 s.
   Earlier, on 1M export lines (CPU-time ratio to the plain insert): insert + check 0.984;
   ``INSERT … SELECT DISTINCT ON (key)`` 0.868; ``… QUALIFY row_number() OVER (PARTITION BY key)
-  = 1`` 0.914; those in-SELECT forms also lose the file order (``QUALIFY`` moved 475,535 of 1M
-  rows), which the "first copy wins" rule and the time zonemaps rely on.
+  = 1`` 0.914.
 * Rows a transaction appends have larger ``rowid`` s than every committed row (DuckDB numbers
   transaction-local rows from 2**55 up, and appends go to the end), so ``rowid > before`` is
-  "the rows of this load" and ``ORDER BY rowid`` is "stored first, then file order".
+  "the rows of this load". Events are inserted without keeping the line order (see
+  ``StorageEngine._load_settings``), so which copy survives is decided by the data, not the
+  order; profiles keep the order, and ``ORDER BY rowid`` is "stored first, then file order".
 
 Dedup keys:
   events: (event_name, distinct_id, event_time, insert_id), NULL equal to NULL, so events without a
-  ``$insert_id`` dedup on the other three. The first copy wins; on append the stored row wins.
+  ``$insert_id`` dedup on the other three. The copy with the largest ``mp_processing_time_ms``
+  (ingested last) wins; on append the stored row wins.
   profiles: distinct_id; the last copy wins, and on append the new profile replaces the stored one.
 """
 
@@ -92,13 +94,20 @@ WHERE event_time BETWEEN ? AND ?
 GROUP BY h HAVING count(*) > 1
 """
 
-# The exact pass over just those rows: delete every row of this load (rowid > ?) that has an
-# earlier row (stored, or earlier in the files) with the same key.
+# The exact pass over just those rows: in each group of equal keys keep the stored row (on
+# append), else the copy Mixpanel ingested last (largest mp_processing_time_ms, as its own
+# query-time dedup does), and delete the other rows of this load (rowid > ?).
 EVENTS_DELETE_DUPLICATES = f"""
 DELETE FROM {{table}} WHERE rowid IN (
     SELECT rowid FROM {{table}}
     WHERE event_time BETWEEN ? AND ? AND hash({_EVENT_KEY}) IN (SELECT h FROM {{keys}})
-    QUALIFY row_number() OVER (PARTITION BY {_EVENT_KEY} ORDER BY rowid) > 1 AND rowid > ?
+    QUALIFY row_number() OVER (
+        PARTITION BY {_EVENT_KEY}
+        ORDER BY rowid > ?,
+                 TRY_CAST(json_extract_string(properties, 'mp_processing_time_ms') AS DOUBLE)
+                     DESC NULLS LAST,
+                 rowid
+    ) > 1 AND rowid > ?
 )
 """
 
@@ -191,7 +200,7 @@ def dedup_events(
         if not _scalar(con, f"SELECT count(*) FROM {keys}"):
             return 0
         sql = EVENTS_DELETE_DUPLICATES.format(table=table, keys=keys)
-        return int(_scalar(con, sql, [low, high, before]))
+        return int(_scalar(con, sql, [low, high, before, before]))
     finally:
         con.execute(f"DROP TABLE IF EXISTS {keys}")
 

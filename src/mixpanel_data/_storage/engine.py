@@ -60,9 +60,9 @@ _ROLLBACK_ATTEMPTS = 20
 
 #: DuckDB's memory limit while a file-backed store loads. Its cache of freshly written blocks
 #: otherwise grows with the size of the load (5M export lines: 1.7-1.9 GB peak RSS). Measured on
-#: those 5M lines in five gzip files: no limit 24-25 s; 1GB 25.5 s (1.0 GB RSS); 768MB 28-31 s;
-#: 512MB 30-35 s (scripts/bench_fetch.py shows the same through a whole fetch).
-LOAD_MEMORY_LIMIT = "1GB"
+#: those 5M lines in five gzip files (insert only): no limit 24-25 s; keeping the line order
+#: under a 512MB cap 30-35 s (768MB 28-31 s, 1GB 25.5 s); without the order, 512MB 24 s.
+LOAD_MEMORY_LIMIT = "512MB"
 _CURRENT_MEMORY_LIMIT = "SELECT current_setting('memory_limit')"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LOAD_FAILURES = (
@@ -249,8 +249,10 @@ class StorageEngine:
 
         Each line is ``{"event": ..., "properties": {"time", "distinct_id", "$insert_id", ...}}``;
         ``time`` is seconds or milliseconds (values above 1e11). Rows whose key (event,
-        distinct_id, time, $insert_id) repeats are dropped: within the files the first copy wins,
-        and with ``append=True`` a row already stored wins.
+        distinct_id, time, $insert_id) repeats are dropped: within the files the copy Mixpanel
+        ingested last wins (largest ``mp_processing_time_ms``; among copies without it or with
+        equal values, any one), and with ``append=True`` a row already stored wins. Rows are not
+        stored in the files' line order.
 
         ``append=False`` raises ``TableExistsError`` when the table exists, before anything is
         written. ``append=True`` on a missing table creates it. The rows and the ``_metadata``
@@ -324,7 +326,7 @@ class StorageEngine:
         batch_done = on_batch or _no_batch
         con = self.connection
 
-        with self._load_memory():
+        with self._load_settings(kind):
             if kind == "events" and existing is None:
                 return self._load_new_events(table, batches, paths, row, step, batch_done, start)
             with _errors.loading(paths):
@@ -421,24 +423,34 @@ class StorageEngine:
         )
 
     @contextmanager
-    def _load_memory(self) -> Iterator[None]:
-        """Cap DuckDB's memory at :data:`LOAD_MEMORY_LIMIT` while loading into a file.
+    def _load_settings(self, kind: TableType) -> Iterator[None]:
+        """DuckDB settings for the length of a load, put back afterwards.
 
-        Only DuckDB's default limit is capped, and restored with ``RESET``: a limit someone set
-        on the connection is theirs and is left as it is. An in-memory store keeps its data in
-        that memory, so it is never capped.
+        - Loading into a file, DuckDB's *default* memory limit is capped at
+          :data:`LOAD_MEMORY_LIMIT` (and ``RESET`` after); a limit someone set on the
+          connection is theirs. An in-memory store keeps its data in that memory: never capped.
+        - Events are inserted without preserving the files' line order: which copy of a repeated
+          key survives is decided by the data (see ``_load``), and keeping the order costs 20-30%
+          under the memory cap (measured; see :data:`LOAD_MEMORY_LIMIT`). Profiles keep it
+          (their last line wins).
         """
         con = self.connection
-        current = str(self._scalar(_CURRENT_MEMORY_LIMIT))
-        if self._path is None or current != self._default_memory_limit:
-            yield
-            return
-        con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+        cap = (
+            self._path is not None
+            and str(self._scalar(_CURRENT_MEMORY_LIMIT)) == self._default_memory_limit
+        )
+        ordered = bool(self._scalar("SELECT current_setting('preserve_insertion_order')"))
+        if cap:
+            con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+        if kind == "events":
+            con.execute("SET preserve_insertion_order = false")
         try:
             yield
         finally:
             with contextlib.suppress(duckdb.Error):
-                con.execute("RESET memory_limit")
+                con.execute(f"SET preserve_insertion_order = {str(ordered).lower()}")
+                if cap:
+                    con.execute("RESET memory_limit")
 
     def _drop_leftover_stages(self) -> None:
         """Drop stage tables a process that died mid-load left behind (never user tables)."""
