@@ -70,6 +70,10 @@ class TestResult:
         account: the account tested (``None`` when the credentials came from the environment only).
         project_id, region: what was tested.
         error: a one-line reason when ``success`` is false.
+        error_code: the failure's stable code (``AUTH_FAILED``, ``RATE_LIMITED``, ``TIMEOUT``,
+            ...; see :mod:`mixpanel_data.exceptions`), ``None`` on success.
+        exit_code: the exit code ``mp auth test`` ends with: 0 on success, else the error
+            class's (2 for bad credentials, 5 when rate limited, 1 otherwise).
     """
 
     __test__ = False  # not a pytest test class
@@ -79,6 +83,8 @@ class TestResult:
     project_id: str | None
     region: str | None
     error: str | None = None
+    error_code: str | None = None
+    exit_code: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable view."""
@@ -222,7 +228,9 @@ def test_account(
         ):
             raise_for_status(api.http("app").get(TEST_PATH, params=params))
     except (APIError, TransportError) as err:
-        return TestResult(False, account, creds.project_id, creds.region, err.message)
+        return TestResult(
+            False, account, creds.project_id, creds.region, err.message, err.code, err.exit_code
+        )
     return TestResult(True, account, creds.project_id, creds.region, None)
 
 

@@ -205,12 +205,21 @@ def test_test_success_and_wrong_secret(mp_auth: Auth) -> None:
         "project_id": str(PROJECT),
         "region": "us",
         "error": None,
+        "error_code": None,
+        "exit_code": 0,
     }
     bad = mp_auth("auth", "test", "wrong")
     assert bad.code == 2, str(bad)
     result = json.loads(bad.stdout)
     assert result["success"] is False and "401" in result["error"]
     assert "401" in bad.error_line()
+
+
+def test_test_when_rate_limited_exits_5(mp_auth: Auth, sandbox: Sandbox) -> None:
+    sandbox.faults.add(Fault(kind="status", status=429, retry_after=3600, times=None))
+    run = mp_auth("auth", "test", **sandbox.credentials.env(sandbox.url))
+    assert run.code == 5, str(run)
+    assert json.loads(run.stdout)["error_code"] == "RATE_LIMITED"
 
 
 def test_test_uses_the_environment_alone(mp_auth: Auth, sandbox: Sandbox) -> None:

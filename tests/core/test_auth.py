@@ -146,6 +146,20 @@ def test_test_account_reports_bad_credentials(server):
     assert str(result).startswith("failed: ")
 
 
+@pytest.mark.parametrize(
+    ("status", "code", "exit_code"),
+    [(401, "AUTH_FAILED", 2), (429, "RATE_LIMITED", 5), (404, "NOT_FOUND", 4)],
+)
+def test_test_account_keeps_the_kind_of_failure(server, fault, status, code, exit_code):
+    _add_server_account(server)
+    # a Retry-After beyond what the transport waits for: the 429 is the answer, not retried
+    server.faults.add(
+        fault(kind="status", status=status, retry_after=3600, times=None, path=auth.TEST_PATH)
+    )
+    result = auth.test_account("sandbox")
+    assert (result.success, result.error_code, result.exit_code) == (False, code, exit_code)
+
+
 def test_test_account_reports_an_unreachable_server():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -156,6 +170,7 @@ def test_test_account_reports_an_unreachable_server():
     result = auth.test_account("dead")
     assert result.success is False
     assert result.error is not None and "ConnectError" in result.error
+    assert (result.error_code, result.exit_code) == ("TRANSPORT_ERROR", 1)
 
 
 def test_test_account_with_environment_only(server, monkeypatch):

@@ -167,4 +167,4 @@ def test(
     result = auth.test_account(name)
     emit(result, fmt)
     if not result.success:
-        raise _state.fail(str(result.error), _state.EXIT_AUTH)
+        raise _state.fail(str(result.error), result.exit_code)
