@@ -195,13 +195,12 @@ class Pacer:
     def acquire(self, method: str = "", path: str = "") -> Ticket:
         """Wait for a free slot and a free start; return the request's :class:`Ticket`."""
         if self._slots is not None and not self._slots.acquire(timeout=self.policy.max_wait):
-            raise RateLimitError(
+            raise self._refusal(
                 f"{method} {path}: {self.policy.max_concurrent} {self.name} requests have been "
                 f"in flight for {self.policy.max_wait:g} s; close finished responses or retry",
-                retry_after=None,
-                method=method or None,
-                path=path or None,
-                details={"client_side": True, "family": self.name},
+                None,
+                method,
+                path,
             )
         ticket = Ticket(self)
         try:
@@ -227,13 +226,12 @@ class Pacer:
             assert which is not None
             calls, seconds = which
             if wait > self.policy.max_wait:
-                raise RateLimitError(
+                raise self._refusal(
                     f"{method} {path}: the {self.name} API allows {calls} calls per "
                     f"{seconds:g} s and that budget is spent; try again in {wait:.0f} s",
-                    retry_after=wait,
-                    method=method or None,
-                    path=path or None,
-                    details={"client_side": True, "family": self.name},
+                    wait,
+                    method,
+                    path,
                 )
             logger.debug(
                 "%s %s paced: waiting %.2f s (%s limit %d per %g s)",
@@ -245,6 +243,18 @@ class Pacer:
                 seconds,
             )
             self._sleep(wait)
+
+    def _refusal(
+        self, message: str, retry_after: float | None, method: str, path: str
+    ) -> RateLimitError:
+        """The error for a request the pacer will not wait for (it never reached the server)."""
+        return RateLimitError(
+            message,
+            retry_after=retry_after,
+            method=method or None,
+            path=path or None,
+            details={"client_side": True, "family": self.name},
+        )
 
     def _mark_sent(self, ticket: Ticket) -> None:
         with self._answered:

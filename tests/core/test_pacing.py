@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from http_helpers import EXPORT, NAMES, SEGMENTATION, export_params, get, query_params
 
 from mixpanel_data._pacing import (
     CUSTOM_HOST_PACING,
@@ -21,31 +22,8 @@ from mixpanel_data._pacing import (
 from mixpanel_data._transport import (
     RetryPolicy,
     build_http_client,
-    raise_for_status,
-    transport_errors,
 )
 from mixpanel_data.exceptions import RateLimitError
-
-NAMES = "/api/query/events/names"
-SEGMENTATION = "/api/query/segmentation"
-EXPORT = "/api/2.0/export"
-
-
-def _params(server: Any) -> dict[str, Any]:
-    return {"project_id": server.credentials.project_id, "type": "general", "limit": 1}
-
-
-def _export_params(server: Any) -> dict[str, Any]:
-    return {
-        "project_id": server.credentials.project_id,
-        "from_date": "2026-01-29",
-        "to_date": "2026-01-31",
-    }
-
-
-def _get(client: httpx.Client, path: str, params: dict[str, Any]) -> httpx.Response:
-    with transport_errors():
-        return raise_for_status(client.get(path, params=params))
 
 
 class CountingTransport(httpx.HTTPTransport):
@@ -98,7 +76,9 @@ def _statuses_seen(server: Any, start: int, path: str) -> list[int | None]:
 
 @pytest.mark.parametrize("pacing", [None, DEFAULT_PACING], ids=["default", "mixpanel"])
 def test_pacing_keeps_a_burst_of_20_query_calls_free_of_429(limited_server, creds_for, pacing):
-    statuses, wire = _burst(limited_server, creds_for, pacing, NAMES, _params(limited_server), 20)
+    statuses, wire = _burst(
+        limited_server, creds_for, pacing, NAMES, query_params(limited_server), 20
+    )
 
     assert statuses == [200] * 20
     assert _statuses_seen(limited_server, 0, NAMES) == [200] * 20  # the server saw no 429
@@ -106,14 +86,14 @@ def test_pacing_keeps_a_burst_of_20_query_calls_free_of_429(limited_server, cred
 
 
 def test_without_pacing_the_same_burst_exceeds_the_concurrency_limit(limited_server, creds_for):
-    statuses, wire = _burst(limited_server, creds_for, {}, NAMES, _params(limited_server), 20)
+    statuses, wire = _burst(limited_server, creds_for, {}, NAMES, query_params(limited_server), 20)
 
     assert wire.peak > 5
     assert set(statuses) <= {200, 429}
 
 
 def test_pacing_spreads_an_export_burst_to_3_per_second(limited_server, creds_for):
-    params = _export_params(limited_server)
+    params = export_params(limited_server)
 
     statuses, _ = _burst(limited_server, creds_for, DEFAULT_PACING, EXPORT, params, 7)
 
@@ -122,7 +102,7 @@ def test_pacing_spreads_an_export_burst_to_3_per_second(limited_server, creds_fo
 
 
 def test_without_pacing_an_export_burst_collects_429s(limited_server, creds_for):
-    params = _export_params(limited_server)
+    params = export_params(limited_server)
 
     statuses, _ = _burst(limited_server, creds_for, {}, EXPORT, params, 7)
 
@@ -133,7 +113,7 @@ def test_without_pacing_an_export_burst_collects_429s(limited_server, creds_for)
 def test_a_local_server_is_not_held_to_mixpanels_hourly_budget(server, creds_for):
     client = build_http_client("app", server.url, creds_for(server))
     for _ in range(DEFAULT_PACING["query"].windows[0][0] + 5):
-        _get(client, NAMES, _params(server))
+        get(client, NAMES, query_params(server))
 
 
 def test_default_pacing_depends_on_the_host():

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from http_helpers import EXPORT, NAMES, export_params, get, query_params
 
 from mixpanel_data._transport import (
     NO_RETRY,
@@ -38,27 +39,6 @@ from mixpanel_data.exceptions import (
     TransportError,
     ValidationError,
 )
-
-NAMES = "/api/query/events/names"
-SEGMENTATION = "/api/query/segmentation"
-EXPORT = "/api/2.0/export"
-
-
-def _params(server: Any, **extra: Any) -> dict[str, Any]:
-    return {"project_id": server.credentials.project_id, "type": "general", "limit": 1, **extra}
-
-
-def _export_params(server: Any) -> dict[str, Any]:
-    return {
-        "project_id": server.credentials.project_id,
-        "from_date": "2026-01-29",
-        "to_date": "2026-01-31",
-    }
-
-
-def _get(client: httpx.Client, path: str, params: dict[str, Any]) -> httpx.Response:
-    with transport_errors():
-        return raise_for_status(client.get(path, params=params))
 
 
 def _seen(server: Any, start: int, path: str) -> int:
@@ -86,7 +66,7 @@ def test_429_with_retry_after_is_waited_out_then_succeeds(server, fault, sleeps,
     client = build_http_client("app", server.url, creds_for(server), sleep=sleeps)
     start = len(server.requests)
 
-    response = _get(client, NAMES, _params(server))
+    response = get(client, NAMES, query_params(server))
 
     assert response.status_code == 200
     assert _seen(server, start, NAMES) == 3
@@ -101,7 +81,7 @@ def test_a_storm_of_429s_ends_in_rate_limit_error_after_the_bounded_attempts(
     start = len(server.requests)
 
     with pytest.raises(RateLimitError) as info:
-        _get(client, NAMES, _params(server))
+        get(client, NAMES, query_params(server))
 
     assert _seen(server, start, NAMES) == RetryPolicy().attempts == 4
     assert sleeps.waits == [2.0, 2.0, 2.0]
@@ -117,7 +97,7 @@ def test_retry_after_beyond_the_cap_gives_up_at_once(server, fault, sleeps, cred
     start = len(server.requests)
 
     with pytest.raises(RateLimitError) as info:
-        _get(client, NAMES, _params(server))
+        get(client, NAMES, query_params(server))
 
     assert _seen(server, start, NAMES) == 1
     assert sleeps.waits == []
@@ -130,7 +110,7 @@ def test_5xx_is_retried_with_jittered_backoff(server, fault, sleeps, creds_for, 
     client = build_http_client("app", server.url, creds_for(server), sleep=sleeps)
     start = len(server.requests)
 
-    assert _get(client, NAMES, _params(server)).status_code == 200
+    assert get(client, NAMES, query_params(server)).status_code == 200
 
     assert _seen(server, start, NAMES) == 3
     assert len(sleeps.waits) == 2
@@ -145,7 +125,7 @@ def test_persistent_5xx_ends_in_server_error(server, fault, sleeps, creds_for):
     start = len(server.requests)
 
     with pytest.raises(ServerError) as info:
-        _get(client, NAMES, _params(server))
+        get(client, NAMES, query_params(server))
 
     assert _seen(server, start, NAMES) == 3
     assert info.value.status == 503
@@ -158,7 +138,7 @@ def test_401_fails_at_once_with_one_request(server, sleeps, creds_for):
     start = len(server.requests)
 
     with pytest.raises(AuthenticationError) as info:
-        _get(client, NAMES, _params(server))
+        get(client, NAMES, query_params(server))
 
     assert _seen(server, start, NAMES) == 1
     assert sleeps.waits == []
@@ -175,7 +155,7 @@ def test_other_4xx_are_never_retried(server, fault, sleeps, creds_for, status, e
     start = len(server.requests)
 
     with pytest.raises(error_class):
-        _get(client, NAMES, _params(server))
+        get(client, NAMES, query_params(server))
 
     assert _seen(server, start, NAMES) == 1
     assert sleeps.waits == []
@@ -186,7 +166,7 @@ def test_a_request_marked_no_retry_is_sent_once(server, fault, sleeps, creds_for
     client = build_http_client("app", server.url, creds_for(server), sleep=sleeps)
     start = len(server.requests)
 
-    response = client.get(NAMES, params=_params(server), extensions={NO_RETRY: True})
+    response = client.get(NAMES, params=query_params(server), extensions={NO_RETRY: True})
 
     assert response.status_code == 503
     assert _seen(server, start, NAMES) == 1
@@ -197,7 +177,7 @@ def test_connection_refused_is_retried_then_becomes_transport_error(sleeps, cred
     client = build_http_client("app", dead, creds_for(server), sleep=sleeps)
 
     with pytest.raises(TransportError) as info:
-        _get(client, NAMES, {"type": "general"})
+        get(client, NAMES, {"type": "general"})
 
     assert not isinstance(info.value, TimeoutError_)
     assert len(sleeps.waits) == 3
@@ -226,7 +206,7 @@ def test_a_connection_closed_without_answer_is_retried(sleeps, creds_for, server
     thread.start()
     client = build_http_client("app", f"http://127.0.0.1:{port}", creds_for(server), sleep=sleeps)
     try:
-        response = _get(client, "/api/app/ping", {})
+        response = get(client, "/api/app/ping", {})
     finally:
         thread.join(5)
         listener.close()
@@ -244,7 +224,7 @@ def test_slow_server_gives_timeout_error_with_a_clear_message(server, fault, sle
     start = len(server.requests)
 
     with pytest.raises(TimeoutError_) as info:
-        _get(client, NAMES, _params(server))
+        get(client, NAMES, query_params(server))
 
     message = info.value.message
     assert message.startswith(f"GET {NAMES} to 127.0.0.1 timed out after 0.3 s")
@@ -259,7 +239,7 @@ def test_streamed_export_is_retried_until_the_status_arrives(server, fault, slee
     client = build_http_client("data", server.url, creds_for(server), sleep=sleeps)
     start = len(server.requests)
 
-    with transport_errors(), client.stream("GET", EXPORT, params=_export_params(server)) as r:
+    with transport_errors(), client.stream("GET", EXPORT, params=export_params(server)) as r:
         raise_for_status(r)
         lines = [line for line in r.iter_lines() if line]
 
@@ -275,7 +255,7 @@ def test_a_cut_mid_body_is_not_retried_by_the_transport(server, fault, sleeps, c
     with (
         pytest.raises(TransportError) as info,
         transport_errors(),
-        client.stream("GET", EXPORT, params=_export_params(server)) as r,
+        client.stream("GET", EXPORT, params=export_params(server)) as r,
     ):
         assert r.status_code == 200
         for _ in r.iter_lines():  # the cut happens while reading
@@ -296,7 +276,7 @@ def test_each_retry_decision_is_logged_without_query_or_auth(
     server.faults.add(fault(kind="status", status=429, retry_after=1.0, times=1, path=NAMES))
     client = build_http_client("app", server.url, creds_for(server), sleep=sleeps)
 
-    _get(client, NAMES, _params(server, token="tok-in-query"))
+    get(client, NAMES, query_params(server, token="tok-in-query"))
 
     lines = [r.getMessage() for r in caplog.records if r.name == "mixpanel_data.transport"]
     assert f"GET {NAMES} -> 429 (attempt 1/4); retrying in 1.00 s (Retry-After)" in lines
@@ -309,7 +289,7 @@ def test_each_retry_decision_is_logged_without_query_or_auth(
 def test_client_sends_user_agent_and_gzip(server, creds_for):
     client = build_http_client("app", server.url, creds_for(server))
     start = len(server.requests)
-    _get(client, NAMES, _params(server))
+    get(client, NAMES, query_params(server))
     record = [r for r in server.requests[start:] if r.path == NAMES][-1]
 
     assert _header(record, "User-Agent") == USER_AGENT
@@ -348,7 +328,7 @@ def test_ingestion_client_prefers_the_project_secret(server, creds_for):
 
 def test_project_secret_alone_authenticates(server, creds_for):
     client = build_http_client("app", server.url, creds_for(server, username=None, secret=None))
-    assert _get(client, NAMES, _params(server)).status_code == 200
+    assert get(client, NAMES, query_params(server)).status_code == 200
 
 
 def test_default_timeouts_are_explicit_per_family(creds_for, server):

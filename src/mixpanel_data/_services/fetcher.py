@@ -158,6 +158,18 @@ def normalize_profile(raw: dict[str, Any]) -> dict[str, Any]:
     return {"distinct_id": raw.get("$distinct_id"), "properties": props, "last_seen": last_seen}
 
 
+@dataclass
+class _Job:
+    """One events fetch in flight: what to request, where it lands, who hears about it."""
+
+    chunks: list[Chunk]
+    staging: Path
+    events: list[str] | None
+    where: str | None
+    tracker: _Progress
+    max_workers: int
+
+
 class _Stopped(Exception):
     """Raised inside a download worker when the fetch is being cancelled."""
 
@@ -273,17 +285,8 @@ class Fetcher:
             project_id=self.credentials.project_id,
             details={"chunks": len(chunks), "chunk_days": chunk_days},
         )
-        loaded = self._load_chunks(
-            name,
-            chunks,
-            staging,
-            events,
-            where,
-            tracker,
-            max_workers,
-            append=append,
-            metadata=metadata,
-        )
+        job = _Job(chunks, staging, events, where, tracker, max_workers)
+        loaded = self._load_chunks(name, job, append=append, metadata=metadata)
         shutil.rmtree(staging, ignore_errors=True)
         tracker.state.events = loaded.rows_loaded
         tracker.update(force=True, phase="done")
@@ -300,17 +303,7 @@ class Fetcher:
         )
 
     def _load_chunks(
-        self,
-        name: str,
-        chunks: list[Chunk],
-        staging: Path,
-        events: list[str] | None,
-        where: str | None,
-        tracker: _Progress,
-        max_workers: int,
-        *,
-        append: bool,
-        metadata: LoadMetadata,
+        self, name: str, job: _Job, *, append: bool, metadata: LoadMetadata
     ) -> LoadResult:
         """Download and load, overlapped; a chunk whose gzip stream proves cut is fetched again.
 
@@ -322,34 +315,26 @@ class Fetcher:
         while True:
             attempt += 1
             # Chunks are loaded as they arrive, in one transaction: loading overlaps downloading.
-            files = self._downloads(chunks, staging, events, where, tracker, max_workers)
+            files = self._downloads(job)
             try:
                 return self.storage.load_events(
-                    name, files, append=append, metadata=metadata, on_batch=tracker.stored
+                    name, files, append=append, metadata=metadata, on_batch=job.tracker.stored
                 )
             except DataError as err:
                 files.close()  # stop the downloads still running before touching their folder
-                cut = _cut_chunk_file(err, staging)
+                cut = _cut_chunk_file(err, job.staging)
                 if cut is not None and attempt < self.chunk_attempts:
                     cut.unlink(missing_ok=True)
-                    tracker.restart()
+                    job.tracker.restart()
                     continue
                 if not isinstance(err, Transient):
                     # The saved bytes themselves are bad: a resume must download them again.
-                    shutil.rmtree(staging, ignore_errors=True)
+                    shutil.rmtree(job.staging, ignore_errors=True)
                 raise
             finally:
                 files.close()
 
-    def _downloads(
-        self,
-        chunks: list[Chunk],
-        staging: Path,
-        events: list[str] | None,
-        where: str | None,
-        tracker: _Progress,
-        max_workers: int,
-    ) -> Generator[list[Path], None, None]:
+    def _downloads(self, job: _Job) -> Generator[list[Path], None, None]:
         """Yield the chunk files on disk so far, as lists (finished files of a resumed run first).
 
         Each list holds every chunk that finished since the last one was taken, so DuckDB reads
@@ -359,6 +344,7 @@ class Fetcher:
         """
         todo: list[Chunk] = []
         resumed: list[Path] = []
+        chunks, staging, tracker = job.chunks, job.staging, job.tracker
         for chunk in chunks:
             existing = _finished_file(staging, chunk)
             if existing is not None:
@@ -372,11 +358,10 @@ class Fetcher:
         if resumed:
             yield resumed
         stop = threading.Event()
-        pool = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="mp-fetch")
-        pending: set[Future[Path]] = {
-            pool.submit(self._download_chunk, c, staging, events, where, tracker, stop)
-            for c in todo
-        }
+        pool = ThreadPoolExecutor(
+            max_workers=max(1, job.max_workers), thread_name_prefix="mp-fetch"
+        )
+        pending: set[Future[Path]] = {pool.submit(self._download_chunk, c, job, stop) for c in todo}
         try:
             while pending:
                 finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -400,58 +385,42 @@ class Fetcher:
         pool.shutdown(wait=True)
         tracker.update(force=True, phase="load")
 
-    def _download_chunk(
-        self,
-        chunk: Chunk,
-        staging: Path,
-        events: list[str] | None,
-        where: str | None,
-        tracker: _Progress,
-        stop: threading.Event,
-    ) -> Path:
+    def _download_chunk(self, chunk: Chunk, job: _Job, stop: threading.Event) -> Path:
         attempt = 0
         while True:
             attempt += 1
             try:
-                path = self._download_once(chunk, staging, events, where, tracker, stop)
+                path = self._download_once(chunk, job, stop)
             except MixpanelDataError as err:
                 if not isinstance(err, Transient) or attempt >= self.chunk_attempts:
                     raise
                 if stop.wait(self.retry_wait * 2 ** (attempt - 1)):
                     raise _Stopped() from err
                 continue
-            tracker.update(chunks_done=1)
+            job.tracker.update(chunks_done=1)
             return path
 
-    def _download_once(
-        self,
-        chunk: Chunk,
-        staging: Path,
-        events: list[str] | None,
-        where: str | None,
-        tracker: _Progress,
-        stop: threading.Event,
-    ) -> Path:
+    def _download_once(self, chunk: Chunk, job: _Job, stop: threading.Event) -> Path:
         part: Path | None = None
         try:
             with open_export(
                 self.api,
                 from_date=chunk.from_date,
                 to_date=chunk.to_date,
-                events=events,
-                where=where,
+                events=job.events,
+                where=job.where,
             ) as response:
                 gz = response.headers.get("content-encoding", "").lower() == "gzip"
                 # Saved as received: DuckDB inflates .gz itself (and finds a cut gzip stream,
                 # see _load_chunks), so Python spends no time on the bytes.
-                final = staging / f"{chunk.name}{'.jsonl.gz' if gz else '.jsonl'}"
+                final = job.staging / f"{chunk.name}{'.jsonl.gz' if gz else '.jsonl'}"
                 part = final.with_name(final.name + ".part")
                 with open(part, "wb") as fh, transport_errors("GET", EXPORT_PATH):
                     for block in response.iter_raw(_BLOCK):
                         if stop.is_set():
                             raise _Stopped()
                         fh.write(block)
-                        tracker.update(bytes=len(block))
+                        job.tracker.update(bytes=len(block))
             os.replace(part, final)
             return final
         except BaseException:
