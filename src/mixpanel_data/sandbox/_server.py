@@ -361,14 +361,16 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             response = self._route(req)
-            record.status = response.status
-            after: list[Fault] = []
-            if 200 <= response.status < 300:
-                kinds = AFTER_HANDLER if response.jsonl else AFTER_HANDLER - {"malformed"}
-                after = _pick(faults, kinds) or state.faults.take(kinds, req.method, req.path)
-            self._send(response, after, gzip_ok=gzip_ok)
         finally:
+            # The query is done once its answer is computed: the slot is free before the first
+            # byte goes out, so a client that reads the answer and asks again is never refused.
             state.rate_limits.release(req.path)
+        record.status = response.status
+        after: list[Fault] = []
+        if 200 <= response.status < 300:
+            kinds = AFTER_HANDLER if response.jsonl else AFTER_HANDLER - {"malformed"}
+            after = _pick(faults, kinds) or state.faults.take(kinds, req.method, req.path)
+        self._send(response, after, gzip_ok=gzip_ok)
 
     def _route(self, req: Request) -> Response:
         state = self.server.state
