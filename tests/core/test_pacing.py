@@ -82,7 +82,7 @@ def test_pacing_keeps_a_burst_of_20_query_calls_free_of_429(limited_server, cred
 
     assert statuses == [200] * 20
     assert _statuses_seen(limited_server, 0, NAMES) == [200] * 20  # the server saw no 429
-    assert wire.peak == 5  # parallel up to Mixpanel's 5 concurrent queries, never beyond
+    assert 1 < wire.peak <= 5  # in parallel, never beyond Mixpanel's 5 concurrent queries
 
 
 def test_without_pacing_the_same_burst_exceeds_the_concurrency_limit(limited_server, creds_for):
