@@ -189,6 +189,47 @@ def test_chunks_are_staged_as_received_and_progress_counts_stored_rows(
     assert not (tmp_path / ".mp-staging").exists() or not any((tmp_path / ".mp-staging").rglob("*"))
 
 
+def test_a_slow_download_overlaps_with_loading_the_chunks_already_there(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    seen: list[tuple[int, int]] = []
+    slowed: list[bool] = []
+
+    def progress(p: FetchProgress) -> None:
+        if p.chunks_done == 1 and not slowed:  # in the worker, before it asks for chunk 2
+            slowed.append(True)
+            sb.faults.add(Fault(kind="slow", delay=1.5, times=1, path=EXPORT))
+        seen.append((p.chunks_done, p.events))
+
+    with _ws(sb, tmp_path / "o.duckdb") as ws:
+        ws._fetch_service.batch_bytes, ws._fetch_service.first_batch = 1, 0.0
+        result = ws.fetch_events(
+            from_date=FROM, to_date=TO, progress=progress, chunk_days=6, max_workers=1
+        )
+        stored = _stored_counts(ws)
+    assert stored == _expected_counts(sb, FROM, TO)
+    # chunk 1's rows were in the store while chunk 2 was still on its way
+    assert any(done == 1 and 0 < events < result.rows for done, events in seen)
+
+
+def test_fast_downloads_load_in_one_statement(sb: Sandbox, tmp_path: Path) -> None:
+    batches: list[int] = []
+    with _ws(sb, tmp_path / "one.duckdb") as ws:
+        ws._fetch_service.first_batch = 60.0
+        store = ws.storage
+        load = store.load_events
+
+        def counting_load(*args: Any, **kwargs: Any) -> Any:
+            on_batch = kwargs["on_batch"]
+            kwargs["on_batch"] = lambda rows: (batches.append(rows), on_batch(rows))
+            return load(*args, **kwargs)
+
+        store.load_events = counting_load  # type: ignore[method-assign]
+        result = ws.fetch_events(from_date=FROM, to_date=TO, progress=False, chunk_days=3)
+    assert result.chunks == 4
+    assert batches == [result.rows + result.duplicates_dropped]
+
+
 def test_retries_exhausted_leave_nothing_and_resume_finishes(sb: Sandbox, tmp_path: Path) -> None:
     db = tmp_path / "r.duckdb"
     with _ws(sb, db) as ws:

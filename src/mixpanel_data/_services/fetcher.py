@@ -53,6 +53,13 @@ if TYPE_CHECKING:
     from mixpanel_data.results import FetchResult
 
 CHUNK_ATTEMPTS = 4
+# Finished chunk files go to DuckDB together: all at once when the downloads end within
+# FIRST_BATCH seconds (a fast network), else whenever BATCH_BYTES of them are ready, so a slow
+# network still overlaps loading with downloading. Each extra INSERT into the table costs DuckDB
+# about a second at the next checkpoint (merging the partial row groups it left; measured on
+# 1M sandbox events: one statement 0.0 s, two 0.9-1.3 s).
+BATCH_BYTES = 64 << 20
+FIRST_BATCH = 2.0
 _BLOCK = 1 << 20
 
 
@@ -224,6 +231,8 @@ class Fetcher:
         staging_root: Path | None = None,
         chunk_attempts: int = CHUNK_ATTEMPTS,
         retry_wait: float = 0.5,
+        batch_bytes: int = BATCH_BYTES,
+        first_batch: float = FIRST_BATCH,
     ) -> None:
         self.api = api
         # A callable opens the store only when something is stored (streams never need it).
@@ -232,6 +241,8 @@ class Fetcher:
         self._staging_root = staging_root
         self.chunk_attempts = chunk_attempts
         self.retry_wait = retry_wait
+        self.batch_bytes = batch_bytes
+        self.first_batch = first_batch
 
     @property
     def storage(self) -> StorageEngine:
@@ -335,10 +346,11 @@ class Fetcher:
                 files.close()
 
     def _downloads(self, job: _Job) -> Generator[list[Path], None, None]:
-        """Yield the chunk files on disk so far, as lists (finished files of a resumed run first).
+        """Yield the finished chunk files in lists, each read by DuckDB in one statement.
 
-        Each list holds every chunk that finished since the last one was taken, so DuckDB reads
-        them in one statement (on all cores) while later chunks are still downloading.
+        Files of an earlier, interrupted run count as finished. When the downloads end within
+        ``first_batch`` seconds everything is one list; otherwise a list goes out whenever
+        ``batch_bytes`` are ready, so loading overlaps the downloads still running.
 
         Closing the generator early (the load failed) cancels the downloads still running.
         """
@@ -355,18 +367,25 @@ class Fetcher:
                 resumed.append(existing)
             else:
                 todo.append(chunk)
-        if resumed:
-            yield resumed
         stop = threading.Event()
         pool = ThreadPoolExecutor(
             max_workers=max(1, job.max_workers), thread_name_prefix="mp-fetch"
         )
         pending: set[Future[Path]] = {pool.submit(self._download_chunk, c, job, stop) for c in todo}
         try:
+            ready, began = resumed, time.monotonic()
             while pending:
                 finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                if finished:
-                    yield [fut.result() for fut in finished]
+                ready += [fut.result() for fut in finished]
+                worth_it = (
+                    _size(ready) >= self.batch_bytes
+                    and time.monotonic() - began >= self.first_batch
+                )
+                if ready and pending and worth_it:
+                    yield ready
+                    ready = []
+            if ready:
+                yield ready
         except BaseException as err:
             stop.set()
             pool.shutdown(wait=True, cancel_futures=True)
@@ -608,6 +627,10 @@ class Fetcher:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "fetch.json").write_text(json.dumps(key, indent=2, sort_keys=True))
         return folder
+
+
+def _size(files: list[Path]) -> int:
+    return sum(f.stat().st_size for f in files)
 
 
 def _cut_chunk_file(err: DataError, staging: Path) -> Path | None:
