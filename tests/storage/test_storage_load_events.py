@@ -147,6 +147,18 @@ def test_append_over_overlapping_data_stores_no_duplicate(
     assert changed == 60  # only the new events 100..159 carry it: the 40 stored ones won
 
 
+def test_append_matches_stored_events_without_insert_id(
+    store: StorageEngine, tmp_path: Path
+) -> None:
+    lines = [export_event(i) for i in range(3)]
+    for line in lines:
+        del line["properties"]["$insert_id"]
+    store.load_events("events", [write_lines(tmp_path / "a.jsonl", lines[:2])])
+    result = store.load_events("events", [write_lines(tmp_path / "b.jsonl", lines)], append=True)
+    assert (result.rows_loaded, result.duplicates_dropped) == (1, 2)  # NULL matches NULL
+    assert store.sql_scalar("SELECT count(*) FROM events WHERE insert_id IS NULL") == 3
+
+
 def test_append_of_the_same_file_adds_nothing(store: StorageEngine, tmp_path: Path) -> None:
     f = write_lines(tmp_path / "a.jsonl.gz", [export_event(i) for i in range(40)])
     store.load_events("events", [f])

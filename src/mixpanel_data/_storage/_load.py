@@ -5,20 +5,21 @@ Why this shape (measured, see ``scripts/bench_load.py`` and the storage report):
 * DuckDB parses the export files itself (perf-notes takeaway 1, strategy (d)); Python never sees
   an event. ``json_extract_string`` with one list of paths reads the three extracted keys in one
   pass; ``json_merge_patch`` with nulls removes them from the stored properties.
-* Dedup is *insert everything, then look for repeated keys*: one hash aggregate over the four
-  key columns keeps the hashes seen twice (on append: among every row in the new rows' time
-  range; the zonemaps skip the rest because exports arrive in time order) in a temp table, and
-  only when it is not empty does a window query over just those rows delete the extra copies by
-  ``rowid``. Measured on 5M sandbox export lines with 4,966 repeats (duckdb 2.0.1, 2 vCPU):
-  the aggregate 0.5-0.6 s, the targeted delete 0.75 s, where a window over all rows took 1.5 s.
-  Earlier, on 1M export lines (CPU-time ratio to the plain insert): insert + check 0.984;
-  ``INSERT … SELECT DISTINCT ON (key)`` 0.868; ``… QUALIFY row_number() OVER (PARTITION BY key)
-  = 1`` 0.914.
-* Rows a transaction appends have larger ``rowid`` s than every committed row (DuckDB numbers
-  transaction-local rows from 2**55 up, and appends go to the end), so ``rowid > before`` is
-  "the rows of this load". Events are inserted without keeping the line order (see
-  ``StorageEngine._load_settings``), so which copy survives is decided by the data, not the
-  order; profiles keep the order, and ``ORDER BY rowid`` is "stored first, then file order".
+* Events go into a hidden stage table that is committed first (see
+  ``StorageEngine._load_events``); dedup then works on committed rows, where a DELETE costs a
+  deletion vector instead of a rewrite of the fresh row groups at COMMIT.
+* Dedup of the stage is *insert everything, then look for repeated keys*: one hash aggregate
+  over the four key columns keeps the hashes seen twice in a temp table, and only when it is not
+  empty does a window query over just those rows delete the extra copies by ``rowid``. Measured
+  on 5M sandbox export lines with 4,966 repeats (duckdb 2.0.1, 2 vCPU): the aggregate 0.5-0.6 s,
+  the targeted delete 0.75 s, where a window over all rows took 1.5 s.
+* Append copies the stage's rows whose key is not stored yet with one anti-join
+  (``NOT EXISTS``) restricted to the stage's time range, so the zonemaps skip the rest of the
+  table (exports arrive in time order).
+* Events are inserted without keeping the line order (see ``StorageEngine._load_settings``), so
+  which copy survives is decided by the data, not the order. Profiles keep the order: rows a
+  transaction appends have larger ``rowid`` s than every committed row, so ``rowid > before`` is
+  "the rows of this load" and ``ORDER BY rowid`` is "stored first, then file order".
 
 Dedup keys:
   events: (event_name, distinct_id, event_time, insert_id), NULL equal to NULL, so events without a
@@ -33,7 +34,6 @@ import gzip
 import json
 import re
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -71,45 +71,51 @@ FROM read_ndjson(?, columns = {{'$distinct_id': 'VARCHAR', '$properties': 'JSON'
 """
 
 _EVENT_KEY = "event_name, distinct_id, event_time, insert_id"
+_COLUMNS = "event_name, event_time, distinct_id, insert_id, properties"
 
-# New table: every row is this load's; the check is only for rows without a required value.
+# Every row of the stage is this load's; the check is only for rows without a required value.
 EVENTS_NULLS = """
 SELECT count(*) - count(event_name) + count(*) - count(event_time) FROM {table}
 """
 
-# Append: NULLs and the time range of this load's rows (rowid > ?).
-EVENTS_CHECK_NEW_ROWS = """
-SELECT count(*) - count(event_name) + count(*) - count(event_time),
-       min(event_time), max(event_time)
-FROM {table} WHERE rowid > ?
-"""
-
-# The key hashes seen more than once among the rows in the load's time range (stored or new;
-# the zonemaps skip the rest because exports arrive in time order). One hash aggregate; a hash
-# collision only sends a few extra rows to the exact pass below.
+# The key hashes seen more than once: one hash aggregate (a hash collision only sends a few
+# extra rows to the exact pass below).
 EVENTS_REPEATED_KEYS = f"""
 CREATE OR REPLACE TEMP TABLE {{keys}} AS
-SELECT hash({_EVENT_KEY}) AS h FROM {{table}}
-WHERE event_time BETWEEN ? AND ?
-GROUP BY h HAVING count(*) > 1
+SELECT hash({_EVENT_KEY}) AS h FROM {{table}} GROUP BY h HAVING count(*) > 1
 """
 
-# The exact pass over just those rows: in each group of equal keys keep the stored row (on
-# append), else the copy Mixpanel ingested last (largest mp_processing_time_ms, as its own
-# query-time dedup does), and delete the other rows of this load (rowid > ?).
+# The exact pass over just those rows: in each group of equal keys keep the copy Mixpanel
+# ingested last (largest mp_processing_time_ms, as its own query-time dedup does).
 EVENTS_DELETE_DUPLICATES = f"""
 DELETE FROM {{table}} WHERE rowid IN (
     SELECT rowid FROM {{table}}
-    WHERE event_time BETWEEN ? AND ? AND hash({_EVENT_KEY}) IN (SELECT h FROM {{keys}})
+    WHERE hash({_EVENT_KEY}) IN (SELECT h FROM {{keys}})
     QUALIFY row_number() OVER (
         PARTITION BY {_EVENT_KEY}
-        ORDER BY rowid > ?,
-                 TRY_CAST(json_extract_string(properties, 'mp_processing_time_ms') AS DOUBLE)
+        ORDER BY TRY_CAST(json_extract_string(properties, 'mp_processing_time_ms') AS DOUBLE)
                      DESC NULLS LAST,
                  rowid
-    ) > 1 AND rowid > ?
+    ) > 1
 )
 """
+
+# Append: copy a load's (deduplicated) stage rows into the table, except those whose key is
+# already stored. Only stored rows in the stage's time range are read (zonemaps).
+EVENTS_APPEND_NEW = f"""
+INSERT INTO {{table}} ({_COLUMNS})
+SELECT {_COLUMNS} FROM {{stage}} AS s
+WHERE NOT EXISTS (
+    SELECT 1 FROM {{table}} AS t
+    WHERE t.event_time BETWEEN ? AND ?
+      AND t.event_time = s.event_time
+      AND t.event_name = s.event_name
+      AND t.distinct_id IS NOT DISTINCT FROM s.distinct_id
+      AND t.insert_id IS NOT DISTINCT FROM s.insert_id
+)
+"""
+
+EVENTS_TIME_RANGE = "SELECT min(event_time), max(event_time) FROM {table}"
 
 REPEATED_KEYS_TABLE = "mp_repeated_keys"
 
@@ -176,33 +182,31 @@ def insert(
     return int(_scalar(con, template.format(table=table), [list(files)]))
 
 
-def dedup_events(
-    con: duckdb.DuckDBPyConnection, table: str, before: int, files: Sequence[str]
-) -> int:
-    """Drop this load's rows (rowid > ``before``) whose key is already there; return how many.
+def dedup_events(con: duckdb.DuckDBPyConnection, table: str, files: Sequence[str]) -> int:
+    """Drop the repeated keys of a freshly loaded stage table; return how many rows went.
 
     Raises DataError (naming a line) when a row lacks an event name or a time.
     """
-    if before < 0:
-        nulls = _scalar(con, EVENTS_NULLS.format(table=table))
-        low, high = datetime.min, datetime.max
-    else:
-        row = con.execute(EVENTS_CHECK_NEW_ROWS.format(table=table), [before]).fetchone()
-        assert row is not None
-        nulls, low, high = row
-        if low is None:
-            return 0
-    if nulls:
+    if _scalar(con, EVENTS_NULLS.format(table=table)):
         raise diagnose(con, "events", files, None)
     keys = quote_identifier(REPEATED_KEYS_TABLE)
-    con.execute(EVENTS_REPEATED_KEYS.format(table=table, keys=keys), [low, high])
+    con.execute(EVENTS_REPEATED_KEYS.format(table=table, keys=keys))
     try:
         if not _scalar(con, f"SELECT count(*) FROM {keys}"):
             return 0
-        sql = EVENTS_DELETE_DUPLICATES.format(table=table, keys=keys)
-        return int(_scalar(con, sql, [low, high, before, before]))
+        return int(_scalar(con, EVENTS_DELETE_DUPLICATES.format(table=table, keys=keys)))
     finally:
         con.execute(f"DROP TABLE IF EXISTS {keys}")
+
+
+def append_new_events(con: duckdb.DuckDBPyConnection, table: str, stage: str) -> int:
+    """Copy the rows of ``stage`` whose key ``table`` does not hold yet; return how many."""
+    row = con.execute(EVENTS_TIME_RANGE.format(table=stage)).fetchone()
+    assert row is not None
+    low, high = row
+    if low is None:
+        return 0
+    return int(_scalar(con, EVENTS_APPEND_NEW.format(table=table, stage=stage), [low, high]))
 
 
 def dedup_profiles(

@@ -328,8 +328,10 @@ class StorageEngine:
         con = self.connection
 
         with self._load_settings(kind):
-            if kind == "events" and existing is None:
-                return self._load_new_events(table, batches, paths, row, step, batch_done, start)
+            if kind == "events":
+                return self._load_events(
+                    table, existing, batches, paths, row, step, batch_done, start
+                )
             with _errors.loading(paths):
                 try:
                     with self._transaction():
@@ -347,12 +349,8 @@ class StorageEngine:
                                 inserted += added
                                 batch_done(added)
                         step("deduplicating")
-                        if kind == "events":
-                            dropped = _load.dedup_events(con, quoted, before, paths)
-                            loaded = inserted - dropped
-                        else:
-                            loaded = _load.dedup_profiles(con, quoted, before, paths)
-                            dropped = inserted - loaded
+                        loaded = _load.dedup_profiles(con, quoted, before, paths)
+                        dropped = inserted - loaded
                         step("recording")
                         self._record_metadata(row, widen=existing is not None)
                         step("committing")
@@ -364,9 +362,10 @@ class StorageEngine:
                 seconds=time.perf_counter() - start,
             )
 
-    def _load_new_events(
+    def _load_events(
         self,
         table: str,
+        existing: str | None,
         batches: Iterable[list[str]],
         paths: list[str],
         row: list[Any],
@@ -374,12 +373,15 @@ class StorageEngine:
         batch_done: BatchCallback,
         start: float,
     ) -> LoadResult:
-        """A new events table: insert into a hidden stage, then dedup and rename it into place.
+        """Events: insert into a hidden stage, then put the rows in place in a second transaction.
 
         Deleting repeats inside the transaction that inserted the rows makes DuckDB's COMMIT
         rewrite every freshly written row group (+2.5 s per 1M rows, measured); deleting them
-        from committed rows costs a deletion vector. The table appears under its name only when
-        the second transaction commits, so a failure at any point leaves no ``table``.
+        from committed rows costs a deletion vector. So the stage is committed first, its own
+        repeats are deleted, and then it is renamed into place (a new table) or its rows that
+        are not stored yet are copied into ``existing`` (append) and it is dropped. Nothing is
+        visible under ``table`` until the second transaction commits; a stage left by a process
+        that died is dropped the next time the file is opened.
         """
         con = self.connection
         stage = f"{_schema.STAGE_PREFIX}{table}_{os.getpid()}_{time.monotonic_ns()}"
@@ -401,15 +403,15 @@ class StorageEngine:
             try:
                 with self._transaction():
                     step("deduplicating")
-                    dropped = _load.dedup_events(con, quoted, -1, paths)
-                    if self._find_table(table) is not None:
-                        raise _table_exists(table)
-                    try:
-                        con.execute(f"ALTER TABLE {quoted} RENAME TO {quote_identifier(table)}")
-                    except duckdb.CatalogException as err:  # made by another connection since
-                        raise _table_exists(table) from err
+                    dropped = _load.dedup_events(con, quoted, paths)
+                    if existing is None:
+                        self._rename_stage(quoted, table)
+                    else:
+                        kept = _load.append_new_events(con, quote_identifier(existing), quoted)
+                        dropped = inserted - kept
+                        con.execute(f"DROP TABLE {quoted}")
                     step("recording")
-                    self._record_metadata(row, widen=False)
+                    self._record_metadata(row, widen=existing is not None)
                     step("committing")
             except BaseException as err:
                 with contextlib.suppress(Exception):
@@ -422,6 +424,14 @@ class StorageEngine:
             duplicates_dropped=dropped,
             seconds=time.perf_counter() - start,
         )
+
+    def _rename_stage(self, stage: str, table: str) -> None:
+        if self._find_table(table) is not None:
+            raise _table_exists(table)
+        try:
+            self.connection.execute(f"ALTER TABLE {stage} RENAME TO {quote_identifier(table)}")
+        except duckdb.CatalogException as err:  # made by another connection since the check
+            raise _table_exists(table) from err
 
     @contextmanager
     def _load_settings(self, kind: TableType) -> Iterator[None]:
