@@ -325,7 +325,7 @@ class Fetcher:
         attempt = 0
         while True:
             attempt += 1
-            # Chunks are loaded as they arrive, in one transaction: loading overlaps downloading.
+            # The store reads batches of finished chunks while the rest download (_downloads).
             files = self._downloads(job)
             try:
                 return self.storage.load_events(
