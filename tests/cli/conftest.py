@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from cli_helpers import MpRunner, Run, isolated_env, run_mp
 
-from mixpanel_data._credentials import make_credentials
 from mixpanel_data._pacing import reset_pacers
 from mixpanel_data._workspace import Workspace
 from mixpanel_data.sandbox import Sandbox
@@ -58,11 +57,7 @@ def span(sb: Sandbox) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def ws(sb: Sandbox) -> Iterator[Workspace]:
     """The library, pointed at the module's sandbox (the reference answers)."""
-    c = sb.credentials
-    creds = make_credentials(
-        username=c.username, secret=c.secret, project_id=c.project_id, base_url=sb.url
-    )
-    with Workspace.memory(credentials=creds) as workspace:
+    with Workspace.memory(credentials=sb.credentials.client_credentials(sb.url)) as workspace:
         yield workspace
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from cli_helpers import FORMATS, MpRunner, Run, check_format, isolated_env, run_mp
 
-from mixpanel_data._credentials import make_credentials
 from mixpanel_data._workspace import Workspace
 from mixpanel_data.sandbox import Sandbox
 
@@ -48,10 +47,7 @@ def local(home_env: dict[str, str], store: tuple[Path, dict]) -> MpRunner:
 
 def test_fetch_summaries_match_the_library(store: tuple[Path, dict], sb: Sandbox) -> None:
     _, summary = store
-    c = sb.credentials
-    creds = make_credentials(
-        username=c.username, secret=c.secret, project_id=c.project_id, base_url=sb.url
-    )
+    creds = sb.credentials.client_credentials(sb.url)
     f, t = sb.start_date.isoformat(), sb.end_date.isoformat()
     with Workspace.memory(credentials=creds) as ws:
         events = ws.fetch_events(from_date=f, to_date=t, progress=False)

@@ -23,7 +23,6 @@ import mixpanel
 import pytest
 
 from mixpanel_data import Workspace
-from mixpanel_data._credentials import make_credentials
 from mixpanel_data.sandbox import Sandbox
 
 ENGAGE = "/api/query/engage"
@@ -60,15 +59,7 @@ def mp(sb: Sandbox) -> mixpanel.Mixpanel:
 
 @pytest.fixture(scope="module")
 def ws(sb: Sandbox) -> Iterator[Workspace]:
-    c = sb.credentials
-    credentials = make_credentials(
-        username=c.username,
-        secret=c.secret,
-        project_id=c.project_id,
-        token=c.token,
-        base_url=sb.url,
-    )
-    with Workspace.memory(credentials=credentials) as workspace:
+    with Workspace.memory(credentials=sb.credentials.client_credentials(sb.url)) as workspace:
         yield workspace
 
 

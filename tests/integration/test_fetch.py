@@ -21,7 +21,6 @@ import pytest
 
 from mixpanel_data import Workspace
 from mixpanel_data._api.clients import ApiClients
-from mixpanel_data._credentials import make_credentials
 from mixpanel_data._services.fetcher import FetchProgress
 from mixpanel_data._transport import RetryPolicy
 from mixpanel_data.exceptions import DataError, FetchError, TableExistsError
@@ -46,15 +45,7 @@ def _clean(sb: Sandbox) -> Iterator[None]:
 
 
 def _ws(sb: Sandbox, path: Path) -> Workspace:
-    c = sb.credentials
-    creds = make_credentials(
-        username=c.username,
-        secret=c.secret,
-        project_id=c.project_id,
-        token=c.token,
-        base_url=sb.url,
-    )
-    return Workspace(path=path, credentials=creds)
+    return Workspace(path=path, credentials=sb.credentials.client_credentials(sb.url))
 
 
 def _expected_counts(sb: Sandbox, first: str, last: str) -> dict[tuple[str, str], int]:

@@ -17,7 +17,6 @@ import duckdb
 import httpx
 import pytest
 
-from mixpanel_data._credentials import make_credentials
 from mixpanel_data._pacing import reset_pacers
 from mixpanel_data._workspace import Workspace
 from mixpanel_data.exceptions import JQLError, NotFoundError, ValidationError
@@ -50,11 +49,7 @@ def sb() -> Iterator[Sandbox]:
 
 @pytest.fixture(scope="module")
 def ws(sb: Sandbox) -> Iterator[Workspace]:
-    c = sb.credentials
-    creds = make_credentials(
-        username=c.username, secret=c.secret, project_id=c.project_id, base_url=sb.url
-    )
-    with Workspace(credentials=creds) as workspace:
+    with Workspace(credentials=sb.credentials.client_credentials(sb.url)) as workspace:
         yield workspace
 
 

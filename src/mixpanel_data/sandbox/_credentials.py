@@ -22,6 +22,8 @@ from mixpanel_data.sandbox._http import Request, SandboxHTTPError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from mixpanel_data._credentials import Credentials
+
 
 @dataclass(frozen=True)
 class SandboxCredentials:
@@ -68,6 +70,19 @@ class SandboxCredentials:
             "MP_API_SECRET": self.api_secret,
             "MP_OAUTH_TOKEN": self.oauth_token,
         }
+
+    def client_credentials(self, base_url: str | None = None) -> Credentials:
+        """The library's :class:`~mixpanel_data.Credentials` for this sandbox (service account,
+        token, ``base_url``), e.g. for ``Workspace(credentials=...)``."""
+        from mixpanel_data._credentials import make_credentials
+
+        return make_credentials(
+            username=self.username,
+            secret=self.secret,
+            project_id=self.project_id,
+            token=self.token,
+            base_url=base_url if base_url is not None else self.base_url,
+        )
 
     def __repr__(self) -> str:
         return (
