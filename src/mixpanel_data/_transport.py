@@ -71,6 +71,9 @@ HOST_FAMILIES = ("app", "data", "ingestion")
 
 # Request extension: set ``extensions={NO_RETRY: True}`` on a request that must never be repeated.
 NO_RETRY = "mixpanel_data.no_retry"
+# Request extension: ``extensions={IDEMPOTENT: True}`` marks a request that is safe to repeat even
+# though its method is not (a POST that only reads, or whose data makes a repeat harmless).
+IDEMPOTENT = "mixpanel_data.idempotent"
 
 # Failures where no answer arrived and trying again is reasonable. Read/write *timeouts* are not
 # here: the server is slow, and asking again would only multiply the wait.
@@ -596,6 +599,7 @@ def install_log_redaction() -> None:
 
 __all__ = [
     "HOST_FAMILIES",
+    "IDEMPOTENT",
     "NO_RETRY",
     "USER_AGENT",
     "RetryPolicy",
