@@ -16,7 +16,8 @@
     │   ├── NotFoundError             NOT_FOUND           404: unknown funnel, bookmark, ...
     │   └── ServerError               SERVER_ERROR        5xx
     ├── TransportError                TRANSPORT_ERROR     no usable answer: connection, timeout
-    │   └── TimeoutError_             TIMEOUT
+    │   ├── TimeoutError_             TIMEOUT
+    │   └── TruncatedBodyError        TRUNCATED_BODY      the answer began, then stopped short
     ├── DataError                     DATA_ERROR          a response not shaped as promised
     ├── TableExistsError              TABLE_EXISTS
     ├── TableNotFoundError            TABLE_NOT_FOUND
@@ -233,6 +234,17 @@ class TimeoutError_(TransportError):
     code = "TIMEOUT"
 
 
+class TruncatedBodyError(TransportError):
+    """An answer began (status and headers arrived) but its body stopped short.
+
+    The connection closed inside the body, or a gzip body ended before its end-of-stream and
+    CRC/size trailer. Asking again for the same data is the remedy; what was read so far is
+    incomplete.
+    """
+
+    code = "TRUNCATED_BODY"
+
+
 class DataError(MixpanelDataError):
     """A response did not have the shape the API promises (e.g. a malformed export line)."""
 
@@ -285,6 +297,7 @@ __all__ = [
     "TimeoutError_",
     "Transient",
     "TransportError",
+    "TruncatedBodyError",
     "ValidationError",
     "safe_params",
 ]

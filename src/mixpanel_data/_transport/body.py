@@ -1,0 +1,167 @@
+"""Reading a response body: httpx failures become ours, and a gzip body must be complete.
+
+The transport hands every response out with its body wrapped in a :class:`CheckedStream`, so
+whoever reads it (``response.read()``, ``iter_raw()``, ``iter_lines()``, a generated client) gets
+
+- :class:`~mixpanel_data.exceptions.TruncatedBodyError` when the body stops short: the
+  connection closed inside a chunked body or before ``Content-Length`` bytes, or a gzip body
+  ended (cleanly on the wire) before its end-of-stream and CRC/size trailer. httpx's own gzip
+  decoder accepts such a body silently; :class:`GzipCheck` does not;
+- :class:`~mixpanel_data.exceptions.TimeoutError_` when the server stalled mid-body;
+- :class:`~mixpanel_data.exceptions.DataError` when a gzip body is corrupt (bad CRC, bad data).
+
+Example:
+    >>> import gzip
+    >>> check = GzipCheck()
+    >>> check.feed(gzip.compress(b"hello\\n")[:-4])
+    >>> check.complete
+    False
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+
+import httpx
+
+from mixpanel_data._transport.errors import mapped_error
+from mixpanel_data.exceptions import DataError, TruncatedBodyError
+
+# Output per inflate call while checking: bounds the memory a highly compressed block can take.
+_INFLATE_STEP = 4 << 20
+
+
+def _new_inflater() -> zlib._Decompress:
+    return zlib.decompressobj(zlib.MAX_WBITS | 16)
+
+
+class GzipCheck:
+    """Inflates gzip bytes as they come and says whether they end at the end of a gzip member.
+
+    ``zlib`` checks each member's CRC-32 and length; several members in a row are accepted.
+    :meth:`push` yields the inflated bytes (in pieces of at most 4 MiB); :meth:`feed` discards
+    them.
+
+    Example:
+        >>> import gzip
+        >>> check = GzipCheck()
+        >>> check.feed(gzip.compress(b"a") + gzip.compress(b"b"))
+        >>> check.complete, check.size
+        (True, 2)
+    """
+
+    def __init__(self) -> None:
+        self._inflater = _new_inflater()
+        self.size = 0  # inflated bytes
+        self.fed = 0  # compressed bytes
+
+    @property
+    def complete(self) -> bool:
+        """True when the data seen so far ends exactly at the end of a gzip member."""
+        return self.fed > 0 and self._inflater.eof and not self._inflater.unused_data
+
+    def push(self, data: bytes) -> Iterator[bytes]:
+        """Inflate ``data``; raises :class:`DataError` if it is not gzip or fails its CRC."""
+        self.fed += len(data)
+        inflater = self._inflater
+        try:
+            while True:
+                if inflater.eof:  # a member ended; anything after it starts the next one
+                    data = inflater.unused_data + data
+                    if not data:
+                        return
+                    inflater = self._inflater = _new_inflater()
+                out = inflater.decompress(data, _INFLATE_STEP)
+                data = inflater.unconsumed_tail
+                if out:
+                    self.size += len(out)
+                    yield out
+                elif not data and not inflater.eof:
+                    return
+        except zlib.error as err:
+            raise DataError(
+                f"the gzip body is corrupt ({err})", details={"gzip_error": str(err)}
+            ) from err
+
+    def feed(self, data: bytes) -> None:
+        """Inflate ``data`` only to check it."""
+        for _ in self.push(data):
+            pass
+
+
+def inflate(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Inflate a gzip body given as raw chunks; a body that ends early is a truncation.
+
+    Example:
+        >>> import gzip
+        >>> b"".join(inflate([gzip.compress(b"a\\nb\\n")]))
+        b'a\\nb\\n'
+    """
+    check = GzipCheck()
+    for chunk in chunks:
+        yield from check.push(chunk)
+    if not check.complete:
+        raise TruncatedBodyError(
+            f"the gzip body ends early: {check.fed} bytes without the end of the gzip stream",
+            details={"received_bytes": check.fed, "gzip": True},
+        )
+
+
+class CheckedStream(httpx.SyncByteStream):
+    """A response body whose read errors are ours; it verifies gzip bodies as they are read.
+
+    Args:
+        stream: the inner transport's body.
+        request: the request answered (for messages).
+        gzip: check the body as gzip (the response has ``Content-Encoding: gzip``).
+        on_close: called once when the body is closed (frees the pacer's slot).
+    """
+
+    def __init__(
+        self,
+        stream: httpx.SyncByteStream,
+        request: httpx.Request,
+        *,
+        gzip: bool,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        self._stream = stream
+        self._request = request
+        self._check = GzipCheck() if gzip else None
+        self._on_close = on_close
+        self.received = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            for chunk in self._stream:
+                self.received += len(chunk)
+                if self._check is not None:
+                    self._check.feed(chunk)
+                yield chunk
+        except httpx.TransportError as err:
+            raise mapped_error(err, self._request, received=self.received) from err
+        check = self._check
+        if check is not None and check.fed and not check.complete:
+            method, path = self._request.method, self._request.url.path
+            raise TruncatedBodyError(
+                f"{method} {path}: the gzip body ends early ({self.received} bytes without the "
+                "end of the gzip stream)",
+                details={
+                    "method": method,
+                    "path": path,
+                    "received_bytes": self.received,
+                    "gzip": True,
+                },
+            )
+
+    def close(self) -> None:
+        try:
+            self._stream.close()
+        finally:
+            on_close, self._on_close = self._on_close, None
+            if on_close is not None:
+                on_close()
+
+
+__all__ = ["CheckedStream", "GzipCheck", "inflate"]
