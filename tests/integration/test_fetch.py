@@ -23,7 +23,14 @@ from mixpanel_data import Workspace
 from mixpanel_data._api.clients import ApiClients
 from mixpanel_data._services.fetcher import FetchProgress
 from mixpanel_data._transport import RetryPolicy
-from mixpanel_data.exceptions import DataError, FetchError, TableExistsError
+from mixpanel_data.exceptions import (
+    DataError,
+    FetchError,
+    RateLimitError,
+    ServerError,
+    TableExistsError,
+    TruncatedBodyError,
+)
 from mixpanel_data.sandbox import Fault, Sandbox
 
 FROM, TO = "2026-01-20", "2026-01-31"
@@ -155,10 +162,49 @@ def test_a_gzip_stream_cut_every_time_ends_in_a_clear_error(sb: Sandbox, tmp_pat
     sb.faults.add(Fault(kind="truncate_gzip", times=None, path=EXPORT))
     with _ws(sb, tmp_path / "gz.duckdb") as ws:
         ws._fetch_service.chunk_attempts = 3
-        with pytest.raises(DataError, match="ends inside its gzip stream"):
+        ws._fetch_service.retry_wait = 0.01
+        with pytest.raises(FetchError, match="gzip body ends early") as info:
             ws.fetch_events(from_date=FROM, to_date=TO, progress=False, chunk_days=12)
         assert ws.tables() == []
+    assert isinstance(info.value.__cause__, TruncatedBodyError)
     assert len(_export_requests(sb)) == 3  # one chunk, downloaded once per attempt
+
+
+@pytest.mark.parametrize("after_bytes", [0, 5, 12])
+def test_a_gzip_body_cut_inside_its_first_bytes_is_downloaded_again(
+    sb: Sandbox, tmp_path: Path, after_bytes: int
+) -> None:
+    sb.faults.add(Fault(kind="truncate_gzip", after_bytes=after_bytes, times=1, path=EXPORT))
+    with _ws(sb, tmp_path / "first.duckdb") as ws:
+        ws._fetch_service.retry_wait = 0.01
+        ws.fetch_events(from_date=FROM, to_date=TO, progress=False, chunk_days=6)
+        stored = _stored_counts(ws)
+    assert stored == _expected_counts(sb, FROM, TO)
+    assert len(_export_requests(sb)) == 2 + 1
+
+
+def test_a_chunk_that_always_fails_costs_only_the_transports_attempts(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    sb.faults.add(Fault(kind="status", status=503, times=None, path=EXPORT))
+    with _ws(sb, tmp_path / "503.duckdb") as ws:
+        ws._api = ApiClients(ws.credentials, retry=RetryPolicy(backoff_base=0.01))
+        ws._fetch_service.api = ws._api
+        with pytest.raises(FetchError, match="HTTP 503") as info:
+            ws.fetch_events(from_date=FROM, to_date=TO, progress=False, chunk_days=12)
+        assert ws.tables() == []
+    assert isinstance(info.value.__cause__, ServerError)
+    assert len(_export_requests(sb)) == RetryPolicy().attempts
+
+
+def test_a_long_retry_after_costs_one_request(sb: Sandbox, tmp_path: Path) -> None:
+    sb.faults.add(Fault(kind="status", status=429, retry_after=120, times=None, path=EXPORT))
+    with _ws(sb, tmp_path / "429.duckdb") as ws:
+        with pytest.raises(FetchError, match="retry after 120 s") as info:
+            ws.fetch_events(from_date=FROM, to_date=TO, progress=False, chunk_days=12)
+    assert isinstance(info.value.__cause__, RateLimitError)
+    assert info.value.details["retry_after"] == 120.0
+    assert len(_export_requests(sb)) == 1
 
 
 def test_chunks_are_staged_as_received_and_progress_counts_stored_rows(
@@ -282,16 +328,55 @@ def test_profiles_equal_engage_total(sb: Sandbox, tmp_path: Path) -> None:
     assert only_pro.rows == pro
 
 
-def test_stream_events_yields_every_event_once_despite_a_cut(sb: Sandbox, tmp_path: Path) -> None:
-    sb.faults.add(Fault(kind="cut", after_bytes=30_000, times=1, path=EXPORT))
+def _served(sb: Sandbox, first: str) -> int:
+    with sb.data.cursor() as con:
+        row = con.execute(
+            "SELECT count(*) FROM events WHERE to_timestamp(time) >= ?::TIMESTAMP", [first]
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(kind="cut", after_bytes=0, times=1, path=EXPORT),
+        Fault(kind="truncate_gzip", after_bytes=5, times=1, path=EXPORT),
+        Fault(kind="drop", times=1, path=EXPORT),
+        Fault(kind="status", status=502, times=1, path=EXPORT),
+    ],
+    ids=["cut-before-the-body", "gzip-cut-in-its-header", "dropped", "502"],
+)
+def test_stream_events_asks_again_while_nothing_was_yielded(
+    sb: Sandbox, tmp_path: Path, fault: Fault
+) -> None:
+    sb.faults.add(fault)
     with _ws(sb, tmp_path / "s.duckdb") as ws:
         rows = list(ws.stream_events(from_date=FROM, to_date=TO))
-    with sb.data.cursor() as con:
-        served = con.execute(
-            "SELECT count(*) FROM events WHERE to_timestamp(time) >= ?::TIMESTAMP", [FROM]
-        ).fetchone()[0]  # type: ignore[index]
-    assert len(rows) == served  # raw export lines, duplicates included, none twice
+    assert len(rows) == _served(sb, FROM)  # raw export lines, duplicates included, none twice
     assert {"event_name", "event_time", "distinct_id", "insert_id", "properties"} <= set(rows[0])
+    assert len(_export_requests(sb)) == 2 + 1  # two chunks, the first asked for twice
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(kind="cut", after_bytes=30_000, times=None, path=EXPORT),
+        Fault(kind="truncate_gzip", times=None, path=EXPORT),
+    ],
+    ids=["cut", "truncated-gzip"],
+)
+def test_stream_events_cut_after_yielding_is_an_error_not_a_short_stream(
+    sb: Sandbox, tmp_path: Path, fault: Fault
+) -> None:
+    sb.faults.add(fault)
+    rows: list[dict[str, Any]] = []
+    with _ws(sb, tmp_path / "s.duckdb") as ws, pytest.raises(TruncatedBodyError) as info:
+        rows.extend(ws.stream_events(from_date=FROM, to_date=TO))
+    assert 0 < len(rows) < _served(sb, FROM)
+    assert info.value.details["events_yielded"] == len(rows)
+    assert "the stream is incomplete" in info.value.message
+    assert len(_export_requests(sb)) == 1
 
 
 def _cli_env(sb: Sandbox, tmp_path: Path) -> dict[str, str]:
@@ -348,6 +433,18 @@ def test_cli_stdout_jsonl_and_a_closed_pipe(sb: Sandbox, tmp_path: Path) -> None
     )
     assert len(piped.stdout.splitlines()) == 1
     assert "Traceback" not in piped.stderr and "BrokenPipe" not in piped.stderr
+
+
+def test_cli_stdout_with_a_truncated_gzip_fails_clearly(sb: Sandbox, tmp_path: Path) -> None:
+    sb.faults.add(Fault(kind="truncate_gzip", times=None, path=EXPORT))
+    cmd = [sys.executable, "-m", "mixpanel_data.cli.main", "fetch", "events", "--stdout",
+           "--from", FROM, "--to", TO]  # fmt: skip
+    run = subprocess.run(
+        cmd, env=_cli_env(sb, tmp_path), capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode != 0
+    assert "incomplete" in run.stderr and "Traceback" not in run.stderr
+    assert 0 < len(run.stdout.splitlines()) < _served(sb, FROM)
 
 
 def _summary(out: str) -> dict[str, Any]:

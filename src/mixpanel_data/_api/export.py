@@ -2,11 +2,16 @@
 
 The generated ``export_events`` would buffer the whole JSONL body in memory, so this adapter reuses
 its request builder (``_get_kwargs``: the same parameter names and encoding as the spec) and streams
-the response itself. Engage pages go through the generated ``query_profiles`` operation.
+the answer itself, handing the services an :class:`ExportBody` rather than an httpx response.
+Engage pages are built with the generated ``query_profiles`` request builder and sent marked
+idempotent (a POST that only reads), so a dropped connection is retried like a GET.
+
+Failures are the transport's exceptions: an export body cut short, or a gzip body without its
+trailer, raises :class:`~mixpanel_data.exceptions.TruncatedBodyError` while it is read.
 
 Example:
-    >>> with open_export(api, from_date="2026-01-01", to_date="2026-01-07") as r:  # +SKIP
-    ...     for chunk in r.iter_raw():
+    >>> with open_export(api, from_date="2026-01-01", to_date="2026-01-07") as body:  # +SKIP
+    ...     for record in body.records():
     ...         ...
 """
 
@@ -20,7 +25,7 @@ from typing import Any
 import httpx
 
 from mixpanel_data._api.clients import ApiClients
-from mixpanel_data._transport import error_from_response, transport_errors
+from mixpanel_data._transport import IDEMPOTENT, error_from_response, transport_errors
 from mixpanel_data.exceptions import DataError
 
 EXPORT_PATH = "/api/2.0/export"
@@ -53,6 +58,46 @@ def export_kwargs(
     return kwargs
 
 
+class ExportBody:
+    """An export answer being read (its status was 200).
+
+    Attributes:
+        gzip: the bytes on the wire are gzip (``Content-Encoding: gzip``).
+        label: ``from..to`` of the request, for messages.
+    """
+
+    def __init__(self, response: httpx.Response, label: str) -> None:
+        self._response = response
+        self.label = label
+        self.gzip = response.headers.get("Content-Encoding", "").lower() == "gzip"
+
+    def raw(self, block: int = 1 << 20) -> Iterator[bytes]:
+        """The body as received (still gzip when :attr:`gzip`); the transport has checked that
+        a gzip body is whole by the time the last block is handed out."""
+        with transport_errors("GET", EXPORT_PATH):
+            yield from self._response.iter_raw(block)
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Each line parsed as a JSON object (:class:`DataError` for one that is not)."""
+        with transport_errors("GET", EXPORT_PATH):
+            for number, line in enumerate(self._response.iter_lines(), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    raise DataError(
+                        f"export of {self.label}: line {number} is not valid JSON: {line[:80]!r}",
+                        details={"line": number, "range": self.label},
+                    ) from None
+                if not isinstance(record, dict):
+                    raise DataError(
+                        f"export of {self.label}: line {number} is not a JSON object",
+                        details={"line": number, "range": self.label},
+                    )
+                yield record
+
+
 @contextmanager
 def open_export(
     api: ApiClients,
@@ -63,11 +108,12 @@ def open_export(
     where: str | None = None,
     limit: int | None = None,
     time_in_ms: bool = False,
-) -> Iterator[httpx.Response]:
-    """Open a streaming export response (status already checked; gzip left to the caller).
+) -> Iterator[ExportBody]:
+    """Open a streaming export answer; read it with :meth:`ExportBody.raw` or ``.records()``.
 
-    Raises the mapped :class:`~mixpanel_data.exceptions.APIError` for an error status, and
-    :class:`~mixpanel_data.exceptions.TransportError` when no response could be had.
+    Raises the mapped :class:`~mixpanel_data.exceptions.APIError` for an error status (after
+    the transport's retries), and :class:`~mixpanel_data.exceptions.TransportError` when no
+    answer could be had.
     """
     kwargs = export_kwargs(
         project_id=api.credentials.project_id,
@@ -87,7 +133,7 @@ def open_export(
         if response.status_code != 200:
             response.read()
             raise error_from_response(response, method="GET", path=EXPORT_PATH, params=params)
-        yield response
+        yield ExportBody(response, f"{from_date}..{to_date}")
 
 
 def engage_page(
@@ -112,18 +158,15 @@ def engage_page(
         form["output_properties"] = json.dumps(list(output_properties))
     if session_id:
         form["session_id"] = session_id
-    body = QueryProfilesForm.from_dict(form)
-    client = api.for_family("app")
+    kwargs = query_profiles._get_kwargs(
+        body=QueryProfilesForm.from_dict(form), project_id=int(api.credentials.project_id)
+    )
     params = {"project_id": api.credentials.project_id, "page": page}
     with transport_errors("POST", ENGAGE_PATH):
-        response = query_profiles.sync_detailed(
-            client=client, body=body, project_id=int(api.credentials.project_id)
-        )
+        # A read sent as POST: repeating it is harmless, so the transport may retry it.
+        response = api.http("app").request(**kwargs, extensions={IDEMPOTENT: True})
     if response.status_code != 200:
-        raw = httpx.Response(
-            response.status_code, headers=response.headers, content=response.content
-        )
-        raise error_from_response(raw, method="POST", path=ENGAGE_PATH, params=params)
+        raise error_from_response(response, method="POST", path=ENGAGE_PATH, params=params)
     try:
         data = json.loads(response.content)
     except ValueError as err:
@@ -133,4 +176,11 @@ def engage_page(
     return data
 
 
-__all__ = ["ENGAGE_PATH", "EXPORT_PATH", "engage_page", "export_kwargs", "open_export"]
+__all__ = [
+    "ENGAGE_PATH",
+    "EXPORT_PATH",
+    "ExportBody",
+    "engage_page",
+    "export_kwargs",
+    "open_export",
+]

@@ -1,15 +1,17 @@
 """Fetch raw events and profiles into the local store, or stream them: extract → stage → load.
 
 Events: the date range is cut into chunks that are downloaded concurrently (paced by the transport)
-and saved as received (gzip on the wire stays gzip on disk) in a staging folder; finished chunks
-are handed to DuckDB in batches while the others still download, and the table appears atomically
-(see :meth:`StorageEngine.load_events`). Python never inflates or parses the bytes on this path,
-which keeps it near DuckDB's own speed (scripts/bench_fetch.py).
+and saved as received in a staging folder (:mod:`~mixpanel_data._services.downloads`); finished
+chunks are handed to DuckDB in batches while the others still download, and the table appears
+atomically (see :meth:`StorageEngine.load_events`). Python never parses the bytes on this path,
+which keeps it near DuckDB's own speed (scripts/bench_fetch.py). Rows are shaped as
+:mod:`~mixpanel_data._services.normalize` defines, stored or streamed alike.
 
 Failure model:
-- a connection cut mid-chunk: that chunk is downloaded again (bounded attempts); a body whose
-  gzip stream ends early (found by DuckDB at load time) is deleted and downloaded again, and the
-  load starts over from the files on disk;
+- a request that fails: the transport's retries (bounded attempts, ``Retry-After``, one deadline)
+  are all there is; the fetcher never asks again on top of them;
+- a body cut short (the connection closed mid-chunk, or a gzip body without its trailer, however
+  early): that chunk is downloaded again (bounded attempts);
 - a chunk that still fails: :class:`FetchError`; the finished chunks stay in the staging folder
   and the same call (``resume=True``, the default) picks them up instead of downloading them again;
 - Ctrl-C: downloads stop, nothing is stored, the finished chunks stay for a resume;
@@ -18,33 +20,33 @@ Failure model:
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
 import json
-import os
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mixpanel_data._api.export import EXPORT_PATH, engage_page, open_export
+from mixpanel_data._api.export import engage_page
+from mixpanel_data._services import validation
+from mixpanel_data._services.downloads import (
+    CHUNK_ATTEMPTS,
+    Chunk,
+    Downloads,
+    Redownload,
+    date_chunks,
+    default_staging_root,
+    staging_dir,
+    stream_chunk,
+)
+from mixpanel_data._services.normalize import normalize_event, normalize_profile
 from mixpanel_data._storage import LoadMetadata, LoadResult
 from mixpanel_data._storage._names import validate_table_name
-from mixpanel_data._transport import transport_errors
-from mixpanel_data.exceptions import (
-    DataError,
-    FetchError,
-    MixpanelDataError,
-    TableExistsError,
-    Transient,
-    ValidationError,
-)
+from mixpanel_data.exceptions import DataError, TableExistsError, Transient
 
 if TYPE_CHECKING:
     from mixpanel_data._api.clients import ApiClients
@@ -52,7 +54,6 @@ if TYPE_CHECKING:
     from mixpanel_data._storage.engine import StorageEngine
     from mixpanel_data.results import FetchResult
 
-CHUNK_ATTEMPTS = 4
 # Finished chunk files go to DuckDB together: all at once when the downloads end within
 # FIRST_BATCH seconds (a fast network), else whenever BATCH_BYTES of them are ready, so a slow
 # network still overlaps loading with downloading. Each extra INSERT into the table costs DuckDB
@@ -60,19 +61,6 @@ CHUNK_ATTEMPTS = 4
 # 1M sandbox events: one statement 0.0 s, two 0.9-1.3 s).
 BATCH_BYTES = 64 << 20
 FIRST_BATCH = 2.0
-_BLOCK = 1 << 20
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """One export request: an inclusive range of UTC days."""
-
-    from_date: str
-    to_date: str
-
-    @property
-    def name(self) -> str:
-        return f"chunk-{self.from_date}_{self.to_date}"
 
 
 @dataclass
@@ -107,80 +95,6 @@ class FetchProgress:
 ProgressCallback = Callable[[FetchProgress], None]
 
 
-def parse_day(value: str, name: str) -> dt.date:
-    """A ``YYYY-MM-DD`` date, or a :class:`ValidationError` naming the parameter."""
-    try:
-        if not isinstance(value, str) or len(value) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(
-            f"{name} must be a date as YYYY-MM-DD (got {value!r})",
-            details={"parameter": name, "value": str(value)},
-        ) from None
-
-
-def date_chunks(from_date: str, to_date: str, chunk_days: int) -> list[Chunk]:
-    """Cut ``[from_date, to_date]`` into inclusive ranges of at most ``chunk_days`` days.
-
-    Example:
-        >>> [c.name for c in date_chunks("2026-01-01", "2026-01-10", 4)]
-        ['chunk-2026-01-01_2026-01-04', 'chunk-2026-01-05_2026-01-08',
-        'chunk-2026-01-09_2026-01-10']
-    """
-    start, end = parse_day(from_date, "from_date"), parse_day(to_date, "to_date")
-    if start > end:
-        raise ValidationError(f"from_date {from_date} is after to_date {to_date}")
-    if chunk_days < 1:
-        raise ValidationError(f"chunk_days must be at least 1 (got {chunk_days})")
-    chunks, day = [], start
-    while day <= end:
-        last = min(end, day + dt.timedelta(days=chunk_days - 1))
-        chunks.append(Chunk(day.isoformat(), last.isoformat()))
-        day = last + dt.timedelta(days=1)
-    return chunks
-
-
-def normalize_event(raw: dict[str, Any]) -> dict[str, Any]:
-    """Mixpanel's export shape → the stored row shape (``event_name, event_time, ...``)."""
-    props = dict(raw.get("properties") or {})
-    time_value = props.pop("time", None)
-    event_time = None
-    if isinstance(time_value, int | float):
-        seconds = time_value / 1000 if time_value > 1e11 else time_value
-        event_time = dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
-    return {
-        "event_name": raw.get("event"),
-        "event_time": event_time,
-        "distinct_id": props.pop("distinct_id", None),
-        "insert_id": props.pop("$insert_id", None),
-        "properties": props,
-    }
-
-
-def normalize_profile(raw: dict[str, Any]) -> dict[str, Any]:
-    """An engage result → the stored profile row shape (``distinct_id, properties, last_seen``)."""
-    props = dict(raw.get("$properties") or {})
-    last_seen = props.get("$last_seen")
-    return {"distinct_id": raw.get("$distinct_id"), "properties": props, "last_seen": last_seen}
-
-
-@dataclass
-class _Job:
-    """One events fetch in flight: what to request, where it lands, who hears about it."""
-
-    chunks: list[Chunk]
-    staging: Path
-    events: list[str] | None
-    where: str | None
-    tracker: _Progress
-    max_workers: int
-
-
-class _Stopped(Exception):
-    """Raised inside a download worker when the fetch is being cancelled."""
-
-
 class _Progress:
     """Thread-safe progress bookkeeping that calls the user's callback."""
 
@@ -209,14 +123,6 @@ class _Progress:
     def stored(self, rows: int) -> None:
         """A batch of chunk files was read into the store: ``rows`` more events."""
         self.update(force=True, events=rows)
-
-    def restart(self) -> None:
-        """The load starts over (a chunk is downloaded again); the files on disk count anew."""
-        with self.state._lock:
-            self.state.chunks_done = 0
-            self.state.events = 0
-            self.state.phase = "download"
-            self.restarted = True
 
 
 class Fetcher:
@@ -296,8 +202,19 @@ class Fetcher:
             project_id=self.credentials.project_id,
             details={"chunks": len(chunks), "chunk_days": chunk_days},
         )
-        job = _Job(chunks, staging, events, where, tracker, max_workers)
-        loaded = self._load_chunks(name, job, append=append, metadata=metadata)
+        downloads = Downloads(
+            api=self.api,
+            chunks=chunks,
+            staging=staging,
+            events=events,
+            where=where,
+            tracker=tracker,
+            max_workers=max_workers,
+            redownload=Redownload(self.chunk_attempts, self.retry_wait),
+            batch_bytes=self.batch_bytes,
+            first_batch=self.first_batch,
+        )
+        loaded = self._load_chunks(name, downloads, tracker, append=append, metadata=metadata)
         shutil.rmtree(staging, ignore_errors=True)
         tracker.state.events = loaded.rows_loaded
         tracker.update(force=True, phase="done")
@@ -314,139 +231,28 @@ class Fetcher:
         )
 
     def _load_chunks(
-        self, name: str, job: _Job, *, append: bool, metadata: LoadMetadata
+        self,
+        name: str,
+        downloads: Downloads,
+        tracker: _Progress,
+        *,
+        append: bool,
+        metadata: LoadMetadata,
     ) -> LoadResult:
-        """Download and load, overlapped; a chunk whose gzip stream proves cut is fetched again.
-
-        DuckDB is the one that inflates the chunk files, so a body that ended early is found at
-        load time: the load rolls back, that one file is deleted and downloaded again, and the
-        load starts over from the files on disk (bounded by ``chunk_attempts``).
-        """
-        attempt = 0
-        while True:
-            attempt += 1
-            # The store reads batches of finished chunks while the rest download (_downloads).
-            files = self._downloads(job)
-            try:
-                return self.storage.load_events(
-                    name, files, append=append, metadata=metadata, on_batch=job.tracker.stored
-                )
-            except DataError as err:
-                files.close()  # stop the downloads still running before touching their folder
-                cut = _cut_chunk_file(err, job.staging)
-                if cut is not None and attempt < self.chunk_attempts:
-                    cut.unlink(missing_ok=True)
-                    job.tracker.restart()
-                    continue
-                if not isinstance(err, Transient):
-                    # The saved bytes themselves are bad: a resume must download them again.
-                    shutil.rmtree(job.staging, ignore_errors=True)
-                raise
-            finally:
-                files.close()
-
-    def _downloads(self, job: _Job) -> Generator[list[Path], None, None]:
-        """Yield the finished chunk files in lists, each read by DuckDB in one statement.
-
-        Files of an earlier, interrupted run count as finished. When the downloads end within
-        ``first_batch`` seconds everything is one list; otherwise a list goes out whenever
-        ``batch_bytes`` are ready, so loading overlaps the downloads still running.
-
-        Closing the generator early (the load failed) cancels the downloads still running.
-        """
-        todo: list[Chunk] = []
-        resumed: list[Path] = []
-        chunks, staging, tracker = job.chunks, job.staging, job.tracker
-        for chunk in chunks:
-            existing = _finished_file(staging, chunk)
-            if existing is not None:
-                if tracker.restarted:  # already counted, resumed or downloaded, on the first pass
-                    tracker.update(chunks_done=1)
-                else:
-                    tracker.update(chunks_done=1, chunks_resumed=1, bytes=existing.stat().st_size)
-                resumed.append(existing)
-            else:
-                todo.append(chunk)
-        stop = threading.Event()
-        pool = ThreadPoolExecutor(
-            max_workers=max(1, job.max_workers), thread_name_prefix="mp-fetch"
-        )
-        pending: set[Future[Path]] = {pool.submit(self._download_chunk, c, job, stop) for c in todo}
+        """Download and load, overlapped (the store reads batches while the rest download)."""
+        batches = downloads.batches()
         try:
-            ready, began = resumed, time.monotonic()
-            while pending:
-                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                ready += [fut.result() for fut in finished]
-                worth_it = (
-                    _size(ready) >= self.batch_bytes
-                    and time.monotonic() - began >= self.first_batch
-                )
-                if ready and pending and worth_it:
-                    yield ready
-                    ready = []
-            if ready:
-                yield ready
-        except BaseException as err:
-            stop.set()
-            pool.shutdown(wait=True, cancel_futures=True)
-            if isinstance(err, GeneratorExit):
-                raise
-            if isinstance(err, Transient):
-                kept = sum(1 for c in chunks if _finished_file(staging, c) is not None)
-                raise FetchError(
-                    f"the fetch stopped: {getattr(err, 'message', err)}. {kept} of "
-                    f"{len(chunks)} chunks are saved; run the same fetch again to resume",
-                    details={"resume": str(staging), "chunks_saved": kept},
-                ) from err
-            if not isinstance(err, KeyboardInterrupt | _Stopped | FetchError):
-                shutil.rmtree(staging, ignore_errors=True)
+            return self.storage.load_events(
+                name, batches, append=append, metadata=metadata, on_batch=tracker.stored
+            )
+        except DataError as err:
+            batches.close()  # stop the downloads still running before touching their folder
+            if not isinstance(err, Transient):
+                # The saved bytes themselves are bad: a resume must download them again.
+                shutil.rmtree(downloads.staging, ignore_errors=True)
             raise
-        pool.shutdown(wait=True)
-        tracker.update(force=True, phase="load")
-
-    def _download_chunk(self, chunk: Chunk, job: _Job, stop: threading.Event) -> Path:
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                path = self._download_once(chunk, job, stop)
-            except MixpanelDataError as err:
-                if not isinstance(err, Transient) or attempt >= self.chunk_attempts:
-                    raise
-                if stop.wait(self.retry_wait * 2 ** (attempt - 1)):
-                    raise _Stopped() from err
-                continue
-            job.tracker.update(chunks_done=1)
-            return path
-
-    def _download_once(self, chunk: Chunk, job: _Job, stop: threading.Event) -> Path:
-        part: Path | None = None
-        try:
-            with open_export(
-                self.api,
-                from_date=chunk.from_date,
-                to_date=chunk.to_date,
-                events=job.events,
-                where=job.where,
-            ) as response:
-                gz = response.headers.get("content-encoding", "").lower() == "gzip"
-                # Saved as received: DuckDB inflates .gz itself (and finds a cut gzip stream,
-                # see _load_chunks), so Python spends no time on the bytes.
-                final = job.staging / f"{chunk.name}{'.jsonl.gz' if gz else '.jsonl'}"
-                part = final.with_name(final.name + ".part")
-                with open(part, "wb") as fh, transport_errors("GET", EXPORT_PATH):
-                    for block in response.iter_raw(_BLOCK):
-                        if stop.is_set():
-                            raise _Stopped()
-                        fh.write(block)
-                        job.tracker.update(bytes=len(block))
-            os.replace(part, final)
-            return final
-        except BaseException:
-            if part is not None:
-                with contextlib.suppress(OSError):
-                    part.unlink()
-            raise
+        finally:
+            batches.close()
 
     def stream_events(
         self,
@@ -460,56 +266,19 @@ class Fetcher:
     ) -> Iterator[dict[str, Any]]:
         """Yield every exported event, chunk by chunk, without storing anything.
 
-        A connection cut mid-chunk re-requests the chunk and skips the lines already yielded.
+        A chunk whose body is cut before any of its events was yielded is asked for again; a cut
+        after that raises :class:`~mixpanel_data.exceptions.TruncatedBodyError` (the stream is
+        never silently short).
         """
-        events = _event_list(events)
-        where = _valid_where(where, "event")
+        events_ = _event_list(events)
+        where_ = _valid_where(where, "event")
+        redownload = Redownload(self.chunk_attempts, self.retry_wait)
         for chunk in date_chunks(from_date, to_date, chunk_days):
-            yielded, attempt = 0, 0
-            while True:
-                attempt += 1
-                try:
-                    for line_no, record in enumerate(self._iter_chunk(chunk, events, where)):
-                        if line_no < yielded:
-                            continue
-                        yielded += 1
-                        yield record if raw else normalize_event(record)
-                    break
-                except MixpanelDataError as err:
-                    if not isinstance(err, Transient) or attempt >= self.chunk_attempts:
-                        raise
-                    time.sleep(self.retry_wait * 2 ** (attempt - 1))
-
-    def _iter_chunk(
-        self, chunk: Chunk, events: list[str] | None, where: str | None
-    ) -> Iterator[dict[str, Any]]:
-        with (
-            open_export(
-                self.api,
-                from_date=chunk.from_date,
-                to_date=chunk.to_date,
-                events=events,
-                where=where,
-            ) as response,
-            transport_errors("GET", EXPORT_PATH),
-        ):
-            for number, line in enumerate(response.iter_lines(), start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except ValueError:
-                    raise DataError(
-                        f"export of {chunk.from_date}..{chunk.to_date}: line {number} is not "
-                        f"valid JSON: {line[:80]!r}",
-                        details={"line": number, "chunk": chunk.name},
-                    ) from None
-                if not isinstance(record, dict):
-                    raise DataError(
-                        f"export of {chunk.from_date}..{chunk.to_date}: line {number} is not "
-                        "a JSON object"
-                    )
-                yield record
+            records = stream_chunk(
+                self.api, chunk, events=events_, where=where_, redownload=redownload
+            )
+            for record in records:
+                yield record if raw else normalize_event(record)
 
     # -- profiles -----------------------------------------------------------------------------
 
@@ -619,61 +388,16 @@ class Fetcher:
             )
 
     def _staging_dir(self, key: dict[str, Any], resume: bool) -> Path:
-        root = self._staging_root or _default_staging_root(self.storage)
-        digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
-        folder = root / f"{key['table']}-{digest}"
-        if not resume and folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "fetch.json").write_text(json.dumps(key, indent=2, sort_keys=True))
-        return folder
-
-
-def _size(files: list[Path]) -> int:
-    return sum(f.stat().st_size for f in files)
-
-
-def _cut_chunk_file(err: DataError, staging: Path) -> Path | None:
-    """The staged chunk file a load error says was cut short, if it is one of ours."""
-    if not err.details.get("truncated"):
-        return None
-    path = Path(str(err.details.get("file", "")))
-    ours = path.parent == staging.resolve() and path.name.startswith("chunk-")
-    return path if ours else None
-
-
-def _default_staging_root(storage: StorageEngine) -> Path:
-    """Next to the database file (so a resume finds it), or in the temp folder for memory stores."""
-    if storage.path is not None:
-        return storage.path.parent / ".mp-staging"
-    return Path(tempfile.gettempdir()) / f"mp-staging-{os.getpid()}"
-
-
-def _finished_file(staging: Path, chunk: Chunk) -> Path | None:
-    for suffix in (".jsonl.gz", ".jsonl"):
-        path = staging / f"{chunk.name}{suffix}"
-        if path.exists():
-            return path
-    return None
+        root = self._staging_root or default_staging_root(self.storage.path)
+        return staging_dir(root, key, resume)
 
 
 def _event_list(events: Sequence[str] | str | None) -> list[str] | None:
-    if events is None:
-        return None
-    if isinstance(events, str):
-        events = [events]
-    cleaned = [e for e in events if isinstance(e, str) and e.strip()]
-    if not cleaned:
-        raise ValidationError("events must name at least one event (or be omitted for all)")
-    return list(cleaned)
+    return None if events is None else validation.event_list(events)
 
 
 def _valid_where(where: str | None, kind: str) -> str | None:
-    if where is None or not where.strip():
-        return None
-    from mixpanel_data import expressions
-
-    return expressions.validate(where, kind="profile" if kind == "profile" else "event")
+    return validation.where(where or None, kind=kind)
 
 
 def _progress_callback(progress: bool | ProgressCallback, what: str) -> ProgressCallback | None:
@@ -693,5 +417,4 @@ __all__ = [
     "date_chunks",
     "normalize_event",
     "normalize_profile",
-    "parse_day",
 ]

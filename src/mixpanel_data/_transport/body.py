@@ -5,8 +5,8 @@ whoever reads it (``response.read()``, ``iter_raw()``, ``iter_lines()``, a gener
 
 - :class:`~mixpanel_data.exceptions.TruncatedBodyError` when the body stops short: the
   connection closed inside a chunked body or before ``Content-Length`` bytes, or a gzip body
-  ended (cleanly on the wire) before its end-of-stream and CRC/size trailer. httpx's own gzip
-  decoder accepts such a body silently; :class:`GzipCheck` does not;
+  ended (cleanly on the wire) before its end-of-stream and CRC/size trailer, or was empty. httpx's
+  own gzip decoder accepts such a body silently; :class:`GzipCheck` does not;
 - :class:`~mixpanel_data.exceptions.TimeoutError_` when the server stalled mid-body;
 - :class:`~mixpanel_data.exceptions.DataError` when a gzip body is corrupt (bad CRC, bad data).
 
@@ -114,7 +114,8 @@ class CheckedStream(httpx.SyncByteStream):
     Args:
         stream: the inner transport's body.
         request: the request answered (for messages).
-        gzip: check the body as gzip (the response has ``Content-Encoding: gzip``).
+        gzip: check the body as gzip (the response has ``Content-Encoding: gzip`` and may have a
+            body). Even empty content is a 20-byte gzip member, so an empty body fails too.
         on_close: called once when the body is closed (frees the pacer's slot).
     """
 
@@ -142,7 +143,7 @@ class CheckedStream(httpx.SyncByteStream):
         except httpx.TransportError as err:
             raise mapped_error(err, self._request, received=self.received) from err
         check = self._check
-        if check is not None and check.fed and not check.complete:
+        if check is not None and not check.complete:
             method, path = self._request.method, self._request.url.path
             raise TruncatedBodyError(
                 f"{method} {path}: the gzip body ends early ({self.received} bytes without the "

@@ -189,7 +189,9 @@ class RetryTransport(httpx.BaseTransport):
         return CheckedStream(
             stream,
             request,
-            gzip="gzip" in response.headers.get("Content-Encoding", "").lower(),
+            gzip="gzip" in response.headers.get("Content-Encoding", "").lower()
+            and request.method != "HEAD"
+            and response.status_code not in (204, 304),
             on_close=ticket.release if ticket is not NO_TICKET else None,
         )
 

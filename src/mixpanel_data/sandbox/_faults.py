@@ -10,10 +10,13 @@ Kinds:
 - ``truncate_gzip``: send the body gzip-compressed (even if not asked) and end it cleanly, but leave
   out the last 16 bytes of the gzip stream (the end of the deflate data and the CRC/size trailer),
   or stop after ``after_bytes`` compressed bytes when given.
+- ``drop``: handle the request fully (store the events, create the annotation, ...), then close
+  the connection without sending any answer: the client cannot tell whether its request was
+  processed. This is the case a non-idempotent request must not be repeated after.
 - ``malformed``: replace line ``line`` (1-based, default 1) of a JSON-lines body with a line that is
   not JSON. Only JSON-lines answers (export) match.
 
-``cut``, ``truncate_gzip`` and ``malformed`` apply to successful (2xx) answers only, so an answer
+``cut``, ``truncate_gzip``, ``drop`` and ``malformed`` apply to successful (2xx) answers only, so an answer
 that failed for another reason does not use them up. ``times=None`` means every matching request.
 ``path`` is an exact path or a glob (``/api/query/*``); ``None`` matches every path.
 
@@ -34,10 +37,10 @@ import threading
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal, cast, get_args
 
-FaultKind = Literal["status", "cut", "slow", "truncate_gzip", "malformed"]
+FaultKind = Literal["status", "cut", "slow", "truncate_gzip", "malformed", "drop"]
 FAULT_KINDS: frozenset[str] = frozenset(get_args(FaultKind))
 BEFORE_HANDLER: frozenset[str] = frozenset({"status", "slow"})
-AFTER_HANDLER: frozenset[str] = frozenset({"cut", "truncate_gzip", "malformed"})
+AFTER_HANDLER: frozenset[str] = frozenset({"cut", "truncate_gzip", "malformed", "drop"})
 
 
 @dataclass(frozen=True)
