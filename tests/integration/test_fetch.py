@@ -199,9 +199,11 @@ def test_a_chunk_that_always_fails_costs_only_the_transports_attempts(
 
 def test_a_long_retry_after_costs_one_request(sb: Sandbox, tmp_path: Path) -> None:
     sb.faults.add(Fault(kind="status", status=429, retry_after=120, times=None, path=EXPORT))
-    with _ws(sb, tmp_path / "429.duckdb") as ws:
-        with pytest.raises(FetchError, match="retry after 120 s") as info:
-            ws.fetch_events(from_date=FROM, to_date=TO, progress=False, chunk_days=12)
+    with (
+        _ws(sb, tmp_path / "429.duckdb") as ws,
+        pytest.raises(FetchError, match="retry after 120 s") as info,
+    ):
+        ws.fetch_events(from_date=FROM, to_date=TO, progress=False, chunk_days=12)
     assert isinstance(info.value.__cause__, RateLimitError)
     assert info.value.details["retry_after"] == 120.0
     assert len(_export_requests(sb)) == 1

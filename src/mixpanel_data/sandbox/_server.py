@@ -3,8 +3,8 @@
 One thread per connection. For every request: read the body (gunzip when sent gzip), log it, apply
 ``status``/``slow`` faults, rate limits, find the route, check auth, run the handler, then send the
 answer, compressed when the client accepts gzip, streamed with chunked encoding when the handler
-returned an iterable, with the ``cut``/``truncate_gzip``/``malformed``/``drop`` faults applied on the
-way.
+returned an iterable, with the ``cut``/``truncate_gzip``/``malformed``/``drop`` faults applied on
+the way.
 
 To add endpoints, write a module with ``ROUTES`` (see :mod:`mixpanel_data.sandbox._http`) and list
 it in :data:`ROUTE_MODULES`.
