@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from mixpanel_data._transport import raise_for_status, transport_errors
+from mixpanel_data._transport import raise_for_status
 
 NAMES = "/api/query/events/names"
 SEGMENTATION = "/api/query/segmentation"
@@ -28,6 +28,5 @@ def export_params(server: Any) -> dict[str, Any]:
 
 
 def get(client: httpx.Client, path: str, params: dict[str, Any]) -> httpx.Response:
-    """GET through our error mapping: a non-2xx answer raises the library's error."""
-    with transport_errors():
-        return raise_for_status(client.get(path, params=params))
+    """GET and map a non-2xx answer to the library's error (failures are the transport's own)."""
+    return raise_for_status(client.get(path, params=params))

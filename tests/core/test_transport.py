@@ -37,6 +37,7 @@ from mixpanel_data.exceptions import (
     TimeoutError_,
     Transient,
     TransportError,
+    TruncatedBodyError,
     ValidationError,
 )
 
@@ -239,7 +240,7 @@ def test_streamed_export_is_retried_until_the_status_arrives(server, fault, slee
     client = build_http_client("data", server.url, creds_for(server), sleep=sleeps)
     start = len(server.requests)
 
-    with transport_errors(), client.stream("GET", EXPORT, params=export_params(server)) as r:
+    with client.stream("GET", EXPORT, params=export_params(server)) as r:
         raise_for_status(r)
         lines = [line for line in r.iter_lines() if line]
 
@@ -253,8 +254,7 @@ def test_a_cut_mid_body_is_not_retried_by_the_transport(server, fault, sleeps, c
     start = len(server.requests)
 
     with (
-        pytest.raises(TransportError) as info,
-        transport_errors(),
+        pytest.raises(TruncatedBodyError) as info,
         client.stream("GET", EXPORT, params=export_params(server)) as r,
     ):
         assert r.status_code == 200
@@ -263,7 +263,28 @@ def test_a_cut_mid_body_is_not_retried_by_the_transport(server, fault, sleeps, c
 
     assert _seen(server, start, EXPORT) == 1
     assert sleeps.waits == []
-    assert "no answer" in info.value.message or "RemoteProtocolError" in info.value.message
+    assert (
+        "stopped short after" in info.value.message and "RemoteProtocolError" in info.value.message
+    )
+    assert isinstance(info.value.__cause__, httpx.RemoteProtocolError)
+
+
+def test_a_truncated_gzip_export_is_an_error_while_reading(server, fault, sleeps, creds_for):
+    server.faults.add(fault(kind="truncate_gzip", times=1, path=EXPORT))
+    client = build_http_client("data", server.url, creds_for(server), sleep=sleeps)
+
+    with (
+        pytest.raises(TruncatedBodyError, match="gzip body ends early"),
+        client.stream("GET", EXPORT, params=export_params(server)) as r,
+    ):
+        for _ in r.iter_lines():
+            pass
+
+
+def test_transport_errors_still_maps_a_plain_httpx_client():
+    with pytest.raises(TransportError) as info, transport_errors("GET", "/x"):
+        httpx.get(f"http://127.0.0.1:{_free_port()}/x")
+    assert "GET /x" in info.value.message and isinstance(info.value.__cause__, httpx.ConnectError)
 
 
 # -- logging --------------------------------------------------------------------------------------

@@ -242,3 +242,39 @@ def test_rate_limits(api: Any) -> None:
         time.sleep(1.05)  # every admitted call is now more than a second old
         assert client.get(EXPORT, _window(sb)).status_code == 200
         assert client.post("/track", data={"data": "[]"}, project=False).status_code != 429
+
+
+def _stored(sb: Sandbox, event: str) -> int:
+    with sb.data.cursor() as con:
+        row = con.execute("SELECT count(*) FROM events WHERE event = ?", [event]).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_drop_processes_the_request_then_answers_nothing(fresh_sb: Sandbox, api: Any) -> None:
+    client = api(fresh_sb)
+    token = fresh_sb.credentials.token
+    body = [{"event": "Dropped", "properties": {"token": token, "distinct_id": "d1"}}]
+    fresh_sb.faults.add(Fault(kind="drop", times=1, path="/track"))
+    with pytest.raises(httpx.RemoteProtocolError, match="without sending a response"):
+        client.post("/track", json=body, project=False)
+    assert _stored(fresh_sb, "Dropped") == 1
+    assert client.post("/track", json=body, project=False).status_code == 200
+    assert _stored(fresh_sb, "Dropped") == 2
+    assert len(fresh_sb.faults) == 0
+
+
+def test_drop_over_http_and_in_the_header(fresh_sb: Sandbox, api: Any) -> None:
+    client = api(fresh_sb)
+    control = httpx.Client(base_url=fresh_sb.url)
+    try:
+        added = control.post("/_sandbox/faults", json={"kind": "drop", "path": NAMES})
+        assert added.status_code == 200
+        with pytest.raises(httpx.RemoteProtocolError):
+            client.get(NAMES)
+        assert client.get(NAMES).status_code == 200
+    finally:
+        control.close()
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.get(NAMES, headers={"X-Sandbox-Fault": "kind=drop"})
+    assert [r.status for r in fresh_sb.requests if r.path == NAMES] == [200, 200, 200]

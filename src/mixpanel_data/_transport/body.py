@@ -21,7 +21,7 @@ Example:
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 
@@ -90,24 +90,6 @@ class GzipCheck:
             pass
 
 
-def inflate(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Inflate a gzip body given as raw chunks; a body that ends early is a truncation.
-
-    Example:
-        >>> import gzip
-        >>> b"".join(inflate([gzip.compress(b"a\\nb\\n")]))
-        b'a\\nb\\n'
-    """
-    check = GzipCheck()
-    for chunk in chunks:
-        yield from check.push(chunk)
-    if not check.complete:
-        raise TruncatedBodyError(
-            f"the gzip body ends early: {check.fed} bytes without the end of the gzip stream",
-            details={"received_bytes": check.fed, "gzip": True},
-        )
-
-
 class CheckedStream(httpx.SyncByteStream):
     """A response body whose read errors are ours; it verifies gzip bodies as they are read.
 
@@ -165,4 +147,4 @@ class CheckedStream(httpx.SyncByteStream):
                 on_close()
 
 
-__all__ = ["CheckedStream", "GzipCheck", "inflate"]
+__all__ = ["CheckedStream", "GzipCheck"]

@@ -183,3 +183,38 @@ def test_server_error_after_the_retries_maps_to_server_error(server, fault, slee
     client = build_http_client("app", server.url, creds_for(server), sleep=sleeps)
     with pytest.raises(ServerError):
         raise_for_status(client.get(NAMES, params=query_params(server)))
+
+
+class _Clock:
+    """A clock that moves only when the transport sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+def test_one_deadline_bounds_the_whole_call(server, fault, creds_for):
+    server.faults.add(fault(kind="status", status=503, retry_after=2.0, times=None, path=NAMES))
+    clock = _Clock()
+    client = build_http_client(
+        "app",
+        server.url,
+        creds_for(server),
+        retry=RetryPolicy(attempts=10, deadline=5.0),
+        sleep=clock.sleep,
+        clock=clock,
+    )
+    start = len(server.requests)
+
+    response = client.get(NAMES, params=query_params(server))
+
+    assert response.status_code == 503
+    assert clock.waits == [2.0, 2.0]  # a third wait would end at 6 s, past the deadline
+    assert _requests(server, start, NAMES) == 3
