@@ -79,6 +79,12 @@ _DROPPED: tuple[type[httpx.TransportError], ...] = (
 )
 
 
+def _failure_name(failure: TransportError) -> str:
+    """The httpx failure behind ours (``RemoteProtocolError``, ...), for the log."""
+    cause = failure.__cause__
+    return type(cause).__name__ if cause is not None else type(failure).__name__
+
+
 def default_timeout(family: str) -> httpx.Timeout:
     """Timeouts per host family: 10 s connect/pool, 60 s read/write; ``data`` (export) reads 600 s.
 
@@ -118,49 +124,21 @@ class RetryTransport(httpx.BaseTransport):
     rng: random.Random = field(default_factory=random.Random)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        method, path = request.method, request.url.path
         policy = replace(self.retry, attempts=1) if request.extensions.get(NO_RETRY) else self.retry
         idempotent = bool(request.extensions.get(IDEMPOTENT))
-        family = pacing_family(path)
-        pace = self.pacing.get(family) if family else None
         started = self.clock()
         attempt = 0
         while True:
             attempt += 1
-            ticket = (
-                shared_pacer(self.pacing_scope, family, pace).acquire(method, path)
-                if family and pace
-                else NO_TICKET
-            )
-            try:
-                response = self.inner.handle_request(request)
-            except httpx.TransportError as err:
-                ticket.release()
-                failure: TransportError = mapped_error(err, request)
-                cause: BaseException = err
-                if not isinstance(err, _NOT_SENT + _DROPPED):
-                    self._log(request, type(err).__name__, attempt, policy, "giving up")
-                    raise failure from err
-                status, headers, reached = None, httpx.Headers(), not isinstance(err, _NOT_SENT)
-            except BaseException:
-                ticket.release()
-                raise
-            else:
-                ticket.sent()
-                response.stream = self._checked(response, request, ticket)
-                status, headers, reached = response.status_code, response.headers, True
-                if status not in policy.retry_statuses:
-                    try:
-                        self._preread(response)
-                    except TruncatedBodyError as cut:
-                        failure, cause, status = cut, cut.__cause__ or cut, None
-                    else:
-                        self._log(request, str(status), attempt, policy, "")
-                        return response
+            response, failure, reached = self._attempt(request, policy, attempt)
+            status = response.status_code if response is not None else None
+            if response is not None and status not in policy.retry_statuses:
+                self._log(request, str(status), attempt, policy, "")
+                return response
             decision = decide(
-                method,
+                request.method,
                 status,
-                headers,
+                response.headers if response is not None else {},
                 attempt,
                 self.clock() - started,
                 policy=policy,
@@ -168,19 +146,55 @@ class RetryTransport(httpx.BaseTransport):
                 reached=reached,
                 jitter=self.rng.random(),
             )
-            outcome = str(status) if status is not None else type(cause).__name__
+            outcome = str(status) if failure is None else _failure_name(failure)
             if isinstance(decision, GiveUp):
                 self._log(request, outcome, attempt, policy, f"giving up ({decision.reason})")
-                if status is not None:
-                    return response
-                raise failure from cause
-            if status is not None:
+                if failure is not None:
+                    raise failure
+                assert response is not None
+                return response  # an error answer: the caller maps it (error_from_response)
+            if response is not None:
                 response.close()
             note = " (Retry-After)" if "Retry-After" in decision.reason else ""
             self._log(
                 request, outcome, attempt, policy, f"retrying in {decision.seconds:.2f} s{note}"
             )
             self.sleep(decision.seconds)
+
+    def _attempt(
+        self, request: httpx.Request, policy: RetryPolicy, attempt: int
+    ) -> tuple[httpx.Response | None, TransportError | None, bool]:
+        """Send once: ``(response, None, True)``, or ``(None, failure, reached)`` for a failure
+        that :func:`decide` may retry; any other failure is raised at once."""
+        method, path = request.method, request.url.path
+        family = pacing_family(path)
+        pace = self.pacing.get(family) if family else None
+        ticket = (
+            shared_pacer(self.pacing_scope, family, pace).acquire(method, path)
+            if family and pace
+            else NO_TICKET
+        )
+        try:
+            response = self.inner.handle_request(request)
+        except httpx.TransportError as err:
+            ticket.release()
+            failure = mapped_error(err, request)
+            failure.__cause__ = err
+            if not isinstance(err, _NOT_SENT + _DROPPED):
+                self._log(request, type(err).__name__, attempt, policy, "giving up")
+                raise failure from err
+            return None, failure, not isinstance(err, _NOT_SENT)
+        except BaseException:
+            ticket.release()
+            raise
+        ticket.sent()
+        response.stream = self._checked(response, request, ticket)
+        if response.status_code not in policy.retry_statuses:
+            try:
+                self._preread(response)
+            except TruncatedBodyError as cut:  # the answer began and was cut: it reached
+                return None, cut, True
+        return response, None, True
 
     @staticmethod
     def _checked(response: httpx.Response, request: httpx.Request, ticket: Ticket) -> CheckedStream:
