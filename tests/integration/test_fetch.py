@@ -206,6 +206,7 @@ def test_a_long_retry_after_costs_one_request(sb: Sandbox, tmp_path: Path) -> No
         ws.fetch_events(from_date=FROM, to_date=TO, progress=False, chunk_days=12)
     assert isinstance(info.value.__cause__, RateLimitError)
     assert info.value.details["retry_after"] == 120.0
+    assert info.value.exit_code == RateLimitError.exit_code
     assert len(_export_requests(sb)) == 1
 
 

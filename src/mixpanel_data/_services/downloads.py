@@ -184,11 +184,14 @@ class Downloads:
         details: dict[str, Any] = {"resume": str(self.staging), "chunks_saved": kept}
         if isinstance(err, RateLimitError):
             details["retry_after"] = err.retry_after
-        return FetchError(
+        stopped = FetchError(
             f"the fetch stopped: {getattr(err, 'message', err)}. {kept} of "
             f"{len(self.chunks)} chunks are saved; run the same fetch again to resume",
             details=details,
         )
+        if isinstance(err, RateLimitError):
+            stopped.exit_code = err.exit_code  # the CLI says "rate limited" (5)
+        return stopped
 
     def _download(self, chunk: Chunk, stop: threading.Event) -> Path:
         attempt = 0

@@ -4,6 +4,7 @@ processed the request, and we count what it stored."""
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from typing import Any
 
@@ -37,7 +38,10 @@ def _track(server: Any, client: Any, event: str, **kwargs: Any) -> Any:
     return client.post("/track", json=body, **kwargs)
 
 
-def test_post_track_dropped_after_processing_is_not_sent_again(server, fault, sleeps, creds_for):
+def test_post_track_dropped_after_processing_is_not_sent_again(
+    server, fault, sleeps, creds_for, caplog
+):
+    caplog.set_level(logging.DEBUG, logger="mixpanel_data.transport")
     event = f"drop-{uuid.uuid4().hex[:8]}"
     server.faults.add(fault(kind="drop", times=1, path="/track"))
     client = build_http_client("ingestion", server.url, creds_for(server), sleep=sleeps)
@@ -51,6 +55,10 @@ def test_post_track_dropped_after_processing_is_not_sent_again(server, fault, sl
     assert _requests(server, start, "/track") == 1
     assert _stored(server, event) == 1
     assert sleeps.waits == []
+    assert (
+        "POST /track -> RemoteProtocolError (attempt 1/4); giving up (connection dropped after a "
+        "POST may have reached the server)"
+    ) in [r.getMessage() for r in caplog.records]
 
 
 def test_annotation_create_dropped_after_processing_makes_one_annotation(
