@@ -8,7 +8,7 @@ The store (``_storage/_load.py``) does the same mapping in SQL, on bytes Python 
   kept to the millisecond); ``distinct_id`` and ``insert_id`` as text (a number becomes its JSON
   text, as in the store); ``properties`` without ``time``, ``distinct_id`` and ``$insert_id``;
 - profiles: ``distinct_id`` as text, ``properties`` whole, ``last_seen`` parsed from
-  ``$last_seen`` (naive UTC; ``None`` when absent or not a date).
+  ``$last_seen`` (naive, as written; ``None`` when absent or not a date).
 
 Example:
     >>> normalize_event({"event": "Signup", "properties": {"time": 1767225600, "distinct_id": 7}})
@@ -66,7 +66,7 @@ def normalize_event(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def last_seen(value: Any) -> dt.datetime | None:
-    """``$last_seen`` as a naive UTC datetime (``None`` when it is not a date).
+    """``$last_seen`` as a naive datetime (``None`` when it is not a date).
 
     Example:
         >>> last_seen("2026-01-30T12:00:00"), last_seen("yesterday")
@@ -78,9 +78,9 @@ def last_seen(value: Any) -> dt.datetime | None:
         when = dt.datetime.fromisoformat(value)
     except ValueError:
         return None
-    if when.tzinfo is not None:
-        when = when.astimezone(dt.UTC).replace(tzinfo=None)
-    return when
+    # The store's TRY_CAST(... AS TIMESTAMP) keeps the wall time and drops an offset; so does
+    # this (Mixpanel writes $last_seen in UTC without one).
+    return when.replace(tzinfo=None)
 
 
 def normalize_profile(raw: dict[str, Any]) -> dict[str, Any]:
