@@ -232,15 +232,16 @@ def readme_text(spec: dict[str, Any]) -> str:
     )
     return f"""# generated/ — do not edit
 
-`mixpanel_openapi/` is produced by `just generate` (scripts/generate.py) from `spec/mixpanel.openapi.yaml`
-with the pinned openapi-python-client and ruff versions recorded in `mixpanel_openapi/SOURCE.json`, together
-with the spec's hash. Every module carries a banner saying so. To change it, edit the spec (or
-`spec/openapi-python-client.yaml`) and regenerate; CI (`just check-generated`) fails when this folder (this
-README included) differs from what the spec produces.
+`mixpanel_openapi/` is produced by `just generate` (scripts/generate.py) from
+`spec/mixpanel.openapi.yaml` with the pinned openapi-python-client and ruff versions recorded in
+`mixpanel_openapi/SOURCE.json`, together with the spec's hash. Every module carries a banner saying
+so. To change it, edit the spec (or `spec/openapi-python-client.yaml`) and regenerate; CI
+(`just check-generated`) fails when this folder (this README included) differs from what the spec
+produces.
 
-Beside the code: `hosts.json` (the spec's `x-mixpanel-hosts`: API → host family → region → base URL),
+Beside the code: `hosts.json` (the spec's `x-mixpanel-hosts`: API → host family → region → URL),
 `operations.json` (one entry per operation: id, API, module, method, path, summary, host family,
-idempotency, parameters with their Python names, body, security) and `py.typed` (the package is typed).
+idempotency, parameters with their Python names, body, security) and `py.typed`.
 
 ## Using the package on its own
 
@@ -292,9 +293,10 @@ from mixpanel_openapi.api.gdpr import get_retrieval            # bearer, app fam
 job = get_retrieval.sync("tracking-id", client=gdpr, token="project-token")
 ```
 
-The generated client returns documented error bodies (400, 401, ...) as models instead of raising.
-Through mixpanel_data every operation is one call with retries, pacing, region routing, the right auth
-and typed exceptions: `Workspace().api.call("segmentation", event=..., from_date=..., to_date=...)`, or
+The generated client returns documented error bodies (400, 401, ...) as models instead of
+raising. Through mixpanel_data every operation is one call with retries, pacing, region routing,
+the right auth and typed exceptions:
+`Workspace().api.call("segmentation", event=..., from_date=..., to_date=...)`, or
 `mp api OPERATION_ID -p key=value` from the terminal (`mp api --list` lists them).
 """
 
