@@ -10,8 +10,8 @@ files the handwritten layer and reviewers rely on:
 
 - ``hosts.json``: the spec's ``x-mixpanel-hosts`` table (API -> host family -> region -> URL);
 - ``operations.json``: the operation catalog, one entry per operation (id, API, module, method,
-  path, summary, host family, idempotency, parameters with their Python names, body, security),
-  read with the generator's own parser so every Python name is the one the generated code uses;
+  path, summary, host family, safety, idempotency, parameters with their Python names, body,
+  security), read with the generator's own parser so every Python name is the generated one;
 - ``SOURCE.json``: spec hash and tool versions;
 - ``generated/README.md`` (beside the package): how to use the package on its own.
 """
@@ -105,6 +105,8 @@ METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 # HTTP methods a server must treat as safe to repeat (RFC 9110 9.2.2).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 IDEMPOTENT_VALUES = (True, False, "insert-id")
+# Methods that only read (RFC 9110 9.2.1); a POST that only reads says so with x-mixpanel-safe.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _KINDS = {
     "IntProperty": "integer",
     "FloatProperty": "number",
@@ -207,6 +209,7 @@ def operation_catalog(spec: dict[str, Any], spec_path: Path) -> dict[str, Any]:
                     "summary": " ".join(str(op.get("summary", "")).split()),
                     "family": hosts.get("operations", {}).get(op_id) or hosts["apis"][api],
                     "idempotent": _idempotency(op_id, method, op),
+                    "safe": bool(op.get("x-mixpanel-safe", method in SAFE_METHODS)),
                     "security": sorted({name for req in op.get("security", []) for name in req}),
                     "parameters": [
                         _parameter(str(location), prop)
@@ -241,7 +244,7 @@ produces.
 
 Beside the code: `hosts.json` (the spec's `x-mixpanel-hosts`: API → host family → region → URL),
 `operations.json` (one entry per operation: id, API, module, method, path, summary, host family,
-idempotency, parameters with their Python names, body, security) and `py.typed`.
+safety, idempotency, parameters with their Python names, body, security) and `py.typed`.
 
 ## Using the package on its own
 
