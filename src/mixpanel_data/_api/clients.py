@@ -32,7 +32,7 @@ from mixpanel_data._api.routing import GENERATED_PACKAGE, HostTable, load_host_t
 from mixpanel_data._credentials import Credentials
 from mixpanel_data._pacing import PacingPolicy
 from mixpanel_data._transport import RetryPolicy, build_http_client
-from mixpanel_data.exceptions import ConfigError, MixpanelDataError
+from mixpanel_data.exceptions import ConfigError, MixpanelDataError, ValidationError
 
 if TYPE_CHECKING:
     from mixpanel_openapi import AuthenticatedClient
@@ -61,6 +61,7 @@ class ApiClients:
         transport: the innermost httpx transport (tests pass ``httpx.MockTransport``).
         sleep: how the retry transport waits (tests).
         workspace_id: the data view that operations taking ``workspace_id`` read from.
+        retries: extra tries after a failed request (``0``: none); shorthand for ``retry``.
 
     Example:
         >>> api = ApiClients(creds)                                          # doctest: +SKIP
@@ -79,10 +80,17 @@ class ApiClients:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] | None = None,
         workspace_id: int | None = None,
+        retries: int | None = None,
     ) -> None:
         self.credentials = credentials
         self.hosts = hosts or load_host_table()
         self.workspace_id = workspace_id
+        if retries is not None:
+            if retry is not None:
+                raise ValidationError("give retry (a RetryPolicy) or retries, not both")
+            if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+                raise ValidationError(f"retries must be a whole number >= 0, not {retries!r}")
+            retry = RetryPolicy(attempts=retries + 1)
         self._options: dict[str, Any] = {
             "timeout": timeout,
             "retry": retry,
