@@ -303,13 +303,15 @@ def prepare(api: ApiClients, operation_id: str, /, **params: Any) -> PreparedCal
 
 
 def _json_of(call: PreparedCall, response: httpx.Response) -> Any:
+    """The answer as JSON data: a JSON body parsed; a text body as a list of its JSON lines
+    (export), else as the text itself."""
     if not response.content:
         return None
     kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    try:
-        return response.json()
-    except ValueError as err:
-        if kind in ("application/json", ""):
+    if kind in ("application/json", "") or kind.endswith("+json"):
+        try:
+            return response.json()
+        except ValueError as err:
             raise DataError(
                 f"{call.operation.id}: {call.method} {call.path} answered HTTP "
                 f"{response.status_code} but the body is not JSON",
@@ -317,7 +319,7 @@ def _json_of(call: PreparedCall, response: httpx.Response) -> Any:
             ) from err
     lines = [line for line in response.text.splitlines() if line.strip()]
     try:
-        return [json.loads(line) for line in lines]  # JSON lines (export)
+        return [json.loads(line) for line in lines]
     except ValueError:
         return response.text
 
