@@ -271,8 +271,8 @@ CASES: dict[str, Case] = {
     "jql": _simple(
         lambda c: {
             "body": {
-                "script": "function main() { return Events({from_date: '%s', to_date: '%s'})"
-                ".reduce(mixpanel.reducer.count()); }" % (c.day, c.day)
+                "script": f"function main() {{ return Events({{from_date: '{c.day}', "
+                f"to_date: '{c.day}'}}).reduce(mixpanel.reducer.count()); }}"
             }
         },
         _jql_count,
