@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
+from api_helpers import SANDBOX_WORKSPACE_ID, sandbox_credentials
 
 from mixpanel_data._api.clients import ApiClients
-from mixpanel_data._credentials import Credentials, make_credentials
 from mixpanel_data._pacing import reset_pacers
 from mixpanel_data.sandbox import Sandbox
-
-# The sandbox's one feature-flag workspace (operations under /workspaces/{workspace_id}/).
-SANDBOX_WORKSPACE_ID = 70001
 
 
 @pytest.fixture(autouse=True)
@@ -29,21 +25,6 @@ def _fresh_pacers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def sandbox() -> Iterator[Sandbox]:
     with Sandbox(seed=5, users=40, days=7, end_date="2026-01-31") as sb:
         yield sb
-
-
-def sandbox_credentials(sb: Sandbox, **changes: Any) -> Credentials:
-    """Every credential the sandbox accepts (service account, token, OAuth bearer)."""
-    c = sb.credentials
-    fields: dict[str, Any] = {
-        "username": c.username,
-        "secret": c.secret,
-        "project_id": c.project_id,
-        "token": c.token,
-        "oauth_token": c.oauth_token,
-        "base_url": sb.url,
-    }
-    fields.update(changes)
-    return make_credentials(**fields)
 
 
 @pytest.fixture

@@ -184,13 +184,15 @@ def _arguments(
                 f"{op.id} has no parameter {given!r}; its parameters: {names}",
                 details={"operation": op.id, "parameter": given},
             )
-        kwargs[name] = _convert(value, accepted[name].annotation, op, name)
+        kwargs[name] = _convert(value, accepted[name].annotation, op, given)
     context = {"project_id": api.credentials.project_id, "workspace_id": api.workspace_id}
     for name in CONTEXT_PARAMETERS:
         if name in accepted and name not in kwargs and context[name] is not None:
             kwargs[name] = _convert(context[name], accepted[name].annotation, op, name)
-    missing = [
-        n for n, p in accepted.items() if p.default is inspect.Parameter.empty and n not in kwargs
+    missing = [  # named as callers write them: ``type``, not the generated ``type_``
+        n.removesuffix("_")
+        for n, p in accepted.items()
+        if p.default is inspect.Parameter.empty and n not in kwargs
     ]
     if missing:
         raise ValidationError(

@@ -71,24 +71,25 @@ def parse_params(op: Operation, pairs: list[str]) -> dict[str, Any]:
         {'limit': 5, 'unit': 'day'}
     """
     params: dict[str, Any] = {}
+    seen: dict[str, str] = {}  # python name -> the spelling used first
     for pair in pairs:
-        key, sep, text = pair.partition("=")
-        if not sep or not key.strip():
+        raw, sep, text = pair.partition("=")
+        key = raw.strip()
+        if not sep or not key:
             raise _bad(f"-p wants key=value, not {pair!r}")
-        param = op.parameter(key.strip())
-        name = param.python_name
+        param = op.parameter(key)
+        key = seen.setdefault(param.python_name, key)
         if param.type == "array":
-            items: list[Any]
             try:
                 loaded = json.loads(text)
                 items = loaded if isinstance(loaded, list) else [text]
             except ValueError:
                 items = [text]
-            params.setdefault(name, []).extend(items)
+            params.setdefault(key, []).extend(items)
             continue
-        if name in params:
+        if key in params:
             raise _bad(f"-p {key} given twice; {op.id} takes one value", parameter=key)
-        params[name] = _scalar(op, key, param.type, text)
+        params[key] = _scalar(op, key, param.type, text)
     return params
 
 
