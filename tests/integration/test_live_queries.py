@@ -619,4 +619,4 @@ def test_workspace_open_and_options(sb: Sandbox, tmp_path: Any) -> None:
         assert opened.sql_scalar("select 42") == 42
         assert repr(opened) == "Workspace(project_id=None, storage='open')"
     with pytest.raises(ValidationError, match="retries"):
-        Workspace(credentials=sb.credentials.client_credentials(sb.url), retries=-1).api
+        _ = Workspace(credentials=sb.credentials.client_credentials(sb.url), retries=-1).api
