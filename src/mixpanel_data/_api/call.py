@@ -65,8 +65,15 @@ def _members(annotation: Any) -> list[Any]:
     return [m for m in found if m is not type(None) and getattr(m, "__name__", "") != "Unset"]
 
 
+# Values never echoed in messages: a body may carry a token ($token, token) or personal data.
+_UNSHOWN = frozenset({"body", "token", "api_secret", "secret", "password"})
+
+
 def _bad(op: Operation, name: str, value: Any, why: str) -> ValidationError:
-    shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+    if name in _UNSHOWN:
+        shown = "..."
+    else:
+        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
     return ValidationError(
         f"{op.id}: {name}={shown} {why}", details={"operation": op.id, "parameter": name}
     )
@@ -179,7 +186,7 @@ def _arguments(
             found = op.find_parameter(given)
             name = found.python_name if found is not None else f"{given}_"
         if name not in accepted:
-            names = ", ".join(accepted) or "none"
+            names = ", ".join(n.removesuffix("_") for n in accepted) or "none"
             raise ValidationError(
                 f"{op.id} has no parameter {given!r}; its parameters: {names}",
                 details={"operation": op.id, "parameter": given},
