@@ -95,6 +95,23 @@ def test_list_one_api_in_any_format(mp_here: InProcess):
     assert bad.code == 3 and "unknown API 'Nope'" in bad.err
 
 
+def test_describe_shows_the_parameters_from_the_spec(mp_here: InProcess):
+    result = mp_here("api", "segmentation", "--describe", "-f", "json")
+    assert result.code == 0
+    rows = {r["name"]: r for r in json.loads(result.out)}
+    assert rows["event"]["required"] is True
+    assert rows["unit"]["allowed"] == "day, hour, minute, month, week"
+    assert rows["type"]["type"] == "enum"
+    body = json.loads(mp_here("api", "jql", "--describe", "-f", "json").out)
+    assert body[-1] == {
+        "name": "--body",
+        "in": "body",
+        "required": True,
+        "type": "application/x-www-form-urlencoded",
+        "allowed": "",
+    }
+
+
 # -- calling ----------------------------------------------------------------------------------
 
 

@@ -1,7 +1,8 @@
 """`mp api`: every operation of the spec from the terminal, like `gh api`.
 
 ``mp api --list [--api NAME]`` lists the operations (id, method, path, API, summary), one per
-line; ``mp api OPERATION_ID -p key=value ... [--body JSON|@file|-]`` calls one with the configured
+line; ``mp api OPERATION_ID --describe`` shows one's parameters (filled from the account when
+they are ``project_id``/``workspace_id``); ``mp api OPERATION_ID -p key=value ... [--body JSON|@file|-]`` calls one with the configured
 account, region, retries and timeouts and prints the answer (``--format``, default json). Nothing
 here names an operation: the list and the parameter types come from the generated package's
 catalog at run time, so an operation added to the spec and regenerated is callable at once.
@@ -33,7 +34,8 @@ from mixpanel_data.exceptions import ValidationError
 if TYPE_CHECKING:
     from mixpanel_data._api.catalog import Operation
 
-# --format's default when not given: json for a call, plain (one operation per line) for --list.
+# --format's default when not given: json for a call, plain (one row per line) for --list and
+# --describe.
 _BY_MODE = cast(Format, None)
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -127,6 +129,31 @@ def list_rows(api_name: str | None) -> list[dict[str, str]]:
     ]
 
 
+def describe_rows(op: Operation) -> list[dict[str, Any]]:
+    """``--describe``: one row per parameter (and the body), as the catalog has them."""
+    rows: list[dict[str, Any]] = [
+        {
+            "name": p.name,
+            "in": p.location,
+            "required": p.required,
+            "type": p.type,
+            "allowed": ", ".join(p.enum) if p.enum else "",
+        }
+        for p in op.parameters
+    ]
+    if op.body_content_type is not None:
+        rows.append(
+            {
+                "name": "--body",
+                "in": "body",
+                "required": op.body_required,
+                "type": op.body_content_type,
+                "allowed": "",
+            }
+        )
+    return rows
+
+
 def api(
     operation_id: Annotated[
         str | None, typer.Argument(help="The operation to call (see --list).", show_default=False)
@@ -145,6 +172,9 @@ def api(
     api_name: Annotated[
         str | None, typer.Option("--api", help="With --list: only this API (e.g. Query).")
     ] = None,
+    describe: Annotated[
+        bool, typer.Option("--describe", help="Show the operation's parameters; call nothing.")
+    ] = False,
     timeout: Annotated[
         float | None, typer.Option("--timeout", help="Seconds to wait for each answer.")
     ] = None,
@@ -164,6 +194,9 @@ def api(
     from mixpanel_data._api.catalog import load_catalog
 
     op = load_catalog().get(operation_id)
+    if describe:
+        emit(describe_rows(op), fmt or Format.plain)
+        return
     arguments = parse_params(op, params or [])
     if body is not None:
         arguments["body"] = read_body(op, body)
@@ -183,4 +216,4 @@ def rows_of(answer: Any, fmt: Format) -> Any:
     return answer
 
 
-__all__ = ["api", "list_rows", "parse_params", "read_body", "rows_of"]
+__all__ = ["api", "describe_rows", "list_rows", "parse_params", "read_body", "rows_of"]
