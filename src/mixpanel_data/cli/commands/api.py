@@ -1,11 +1,12 @@
 """`mp api`: every operation of the spec from the terminal, like `gh api`.
 
 ``mp api --list [--api NAME]`` lists the operations (id, method, path, API, summary), one per
-line; ``mp api OPERATION_ID --describe`` shows one's parameters (filled from the account when
-they are ``project_id``/``workspace_id``); ``mp api OPERATION_ID -p key=value ... [--body JSON|@file|-]`` calls one with the configured
-account, region, retries and timeouts and prints the answer (``--format``, default json). Nothing
-here names an operation: the list and the parameter types come from the generated package's
-catalog at run time, so an operation added to the spec and regenerated is callable at once.
+line; ``mp api OPERATION_ID --describe`` shows one's parameters (``project_id`` and
+``workspace_id`` are filled from the account); ``mp api OPERATION_ID -p key=value ...
+[--body JSON|@file|-]`` calls one with the configured account, region, retries and timeouts and
+prints the answer (``--format``, default json). Nothing here names an operation: the list and
+the parameter types come from the generated package's catalog at run time, so an operation added
+to the spec and regenerated is callable at once.
 
 Exit codes as everywhere: 0 ok, 1 error, 2 authentication, 3 bad arguments, 4 not found,
 5 rate limited.
