@@ -64,8 +64,9 @@ class Workspace:
     Credentials come from ``account`` (a name in ``~/.mp/config.toml``), else the ``MP_*``
     environment variables, else the default account; ``project_id``, ``region`` and ``base_url``
     override what was resolved. ``base_url`` (or ``MP_BASE_URL``) sends every API family to one
-    server: the sandbox or a proxy. Local data lives in ``path`` (default
-    ``~/.mp/data/<project_id>.duckdb``).
+    server: the sandbox or a proxy. ``timeout`` (seconds per request) and ``retries`` (extra
+    tries after a failed request; ``0`` turns retrying off) apply to every call to Mixpanel.
+    Local data lives in ``path`` (default ``~/.mp/data/<project_id>.duckdb``).
 
     Example:
         >>> import os
@@ -87,11 +88,14 @@ class Workspace:
         base_url: str | None = None,
         path: str | Path | None = None,
         credentials: Credentials | None = None,
+        timeout: float | None = None,
+        retries: int | None = None,
         _storage_mode: _StorageMode = "file",
+        _read_only: bool = False,
     ) -> None:
         from mixpanel_data._config import ConfigManager
 
-        if credentials is None:
+        if credentials is None and _storage_mode != "open":
             credentials = ConfigManager().resolve_credentials(
                 account,
                 project_id=None if project_id is None else str(project_id),
@@ -107,7 +111,15 @@ class Workspace:
         self._discovery: DiscoveryService | None = None
         self._live: LiveQueryService | None = None
         self._fetcher: Fetcher | None = None
+        self._timeout = timeout
+        self._retries = retries
         self._closed = False
+        if _storage_mode == "open":
+            from mixpanel_data._storage.engine import StorageEngine
+
+            if self._path is None:
+                raise ConfigError("Workspace.open needs the path of a DuckDB file")
+            self._storage = StorageEngine.open_existing(self._path, read_only=_read_only)
 
     # -- construction -----------------------------------------------------------------------
 
@@ -124,18 +136,7 @@ class Workspace:
     @classmethod
     def open(cls, path: str | Path, *, read_only: bool = False) -> Workspace:
         """Open an existing DuckDB file without credentials (SQL and inspection only)."""
-        ws = cls.__new__(cls)
-        ws._credentials = None
-        ws._account = None
-        ws._path = Path(path).expanduser()
-        ws._storage_mode = "open"
-        ws._api = ws._storage = None
-        ws._discovery = ws._live = ws._fetcher = None
-        ws._closed = False
-        from mixpanel_data._storage.engine import StorageEngine
-
-        ws._storage = StorageEngine.open_existing(ws._path, read_only=read_only)
-        return ws
+        return cls(path=path, _storage_mode="open", _read_only=read_only)
 
     def __enter__(self) -> Workspace:
         return self
@@ -176,15 +177,18 @@ class Workspace:
 
     @property
     def api(self) -> ApiClients:
-        """The configured generated clients (one per host family) for any endpoint of the spec.
+        """The configured clients for any operation of the spec (same auth, region, retries,
+        timeouts as the Workspace).
 
-        Example: ``from mixpanel_openapi.api.annotations import list_annotations``
-        then ``list_annotations.sync(client=ws.api.for_operation("list_annotations"), ...)``.
+        ``ws.api.call("segmentation", event="Signed Up", from_date=..., to_date=...)`` calls an
+        operation by its spec id and returns the generated model (``call_json``: plain JSON);
+        ``ws.api.for_operation("list_annotations")`` is the generated client to call a
+        ``mixpanel_openapi`` module with yourself.
         """
         if self._api is None:
             from mixpanel_data._api.clients import ApiClients
 
-            self._api = ApiClients(self.credentials)
+            self._api = ApiClients(self.credentials, timeout=self._timeout, retries=self._retries)
         return self._api
 
     @property
@@ -220,7 +224,9 @@ class Workspace:
         if self._live is None:
             from mixpanel_data._services.live_query import LiveQueryService
 
-            self._live = LiveQueryService(self.api, self.credentials.project_id)
+            self._live = LiveQueryService(
+                self.api, self.credentials.project_id, self._discovery_service
+            )
         return self._live
 
     @property

@@ -19,16 +19,14 @@ import os
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from mixpanel_data._api.clients import ApiClients
 from mixpanel_data._config import ConfigManager, env_is_complete
 from mixpanel_data._credentials import Credentials, make_credentials
-from mixpanel_data._transport import RetryPolicy, raise_for_status, transport_errors
 from mixpanel_data.exceptions import APIError, TransportError
 
 ConfigPath = str | os.PathLike[str] | None
 
-# The cheap call test_account makes: one event name from the Query API.
-TEST_PATH = "/api/query/events/names"
+# The cheap call test_account makes (an operation of the spec): one event name from the Query API.
+TEST_OPERATION = "event_names"
 
 
 @dataclass(frozen=True)
@@ -201,10 +199,12 @@ def test_account(
     name: str | None = None,
     *,
     config_path: ConfigPath = None,
-    retry: RetryPolicy | None = None,
+    retries: int = 0,
     timeout: float | None = None,
 ) -> TestResult:
     """Check an account with one cheap real call (one event name from the Query API).
+
+    The call is not retried unless ``retries`` says so: a test answers at once.
 
     ``name=None`` tests what a ``Workspace()`` would use: the environment and/or the default
     account, resolved as :meth:`ConfigManager.resolve_credentials` says. A failed call is reported
@@ -220,13 +220,11 @@ def test_account(
     account = name
     if account is None:
         account = None if env_is_complete() else mgr.default_name()
-    params: dict[str, str | int] = {"type": "general", "limit": 1, "project_id": creds.project_id}
+    from mixpanel_data._api.clients import ApiClients
+
     try:
-        with (
-            ApiClients(creds, retry=retry or RetryPolicy(attempts=2), timeout=timeout) as api,
-            transport_errors("GET", TEST_PATH),
-        ):
-            raise_for_status(api.http("app").get(TEST_PATH, params=params))
+        with ApiClients(creds, retries=retries, timeout=timeout) as api:
+            api.call_json(TEST_OPERATION, type="general", limit=1)
     except (APIError, TransportError) as err:
         return TestResult(
             False, account, creds.project_id, creds.region, err.message, err.code, err.exit_code

@@ -8,8 +8,12 @@ import tomllib
 import pytest
 
 from mixpanel_data import auth
+from mixpanel_data._api.catalog import load_catalog
 from mixpanel_data.auth import AccountInfo, TestResult
 from mixpanel_data.exceptions import AccountExistsError, AccountNotFoundError, ConfigError
+
+# Where test_account's one call goes: its operation's path, from the spec.
+TEST_PATH = load_catalog().get(auth.TEST_OPERATION).path
 
 
 def _plain(value):
@@ -119,7 +123,7 @@ def test_test_account_succeeds_against_the_server(server):
     result = auth.test_account("sandbox")
 
     assert result == TestResult(True, "sandbox", str(server.credentials.project_id), "us", None)
-    calls = [r for r in server.requests[start:] if r.path == auth.TEST_PATH]
+    calls = [r for r in server.requests[start:] if r.path == TEST_PATH]
     assert len(calls) == 1
     assert calls[0].query.get("type") == "general" and str(calls[0].query.get("limit")) == "1"
     assert str(result).startswith("ok: sandbox can read project")
@@ -142,7 +146,7 @@ def test_test_account_reports_bad_credentials(server):
     assert result.success is False
     assert result.error is not None and "HTTP 401" in result.error
     assert "not-the-secret" not in result.error
-    assert len([r for r in server.requests[start:] if r.path == auth.TEST_PATH]) == 1
+    assert len([r for r in server.requests[start:] if r.path == TEST_PATH]) == 1
     assert str(result).startswith("failed: ")
 
 
@@ -152,9 +156,9 @@ def test_test_account_reports_bad_credentials(server):
 )
 def test_test_account_keeps_the_kind_of_failure(server, fault, status, code, exit_code):
     _add_server_account(server)
-    # a Retry-After beyond what the transport waits for: the 429 is the answer, not retried
+    # test_account never retries: the first answer is the verdict
     server.faults.add(
-        fault(kind="status", status=status, retry_after=3600, times=None, path=auth.TEST_PATH)
+        fault(kind="status", status=status, retry_after=3600, times=None, path=TEST_PATH)
     )
     result = auth.test_account("sandbox")
     assert (result.success, result.error_code, result.exit_code) == (False, code, exit_code)
@@ -186,3 +190,12 @@ def test_test_account_with_environment_only(server, monkeypatch):
 def test_test_account_with_nothing_configured_raises():
     with pytest.raises(ConfigError, match="mp auth add NAME"):
         auth.test_account()
+
+
+def test_test_account_does_not_retry(server, fault):
+    _add_server_account(server)
+    server.faults.add(fault(kind="status", status=503, times=1, path=TEST_PATH))
+    start = len(server.requests)
+    result = auth.test_account("sandbox")
+    assert (result.success, result.error_code) == (False, "SERVER_ERROR")
+    assert len([r for r in server.requests[start:] if r.path == TEST_PATH]) == 1

@@ -9,13 +9,13 @@ import httpx
 import pytest
 
 from mixpanel_data._api import ApiClients
+from mixpanel_data._api.catalog import load_catalog
 from mixpanel_data._api.routing import (
     FALLBACK_HOSTS,
     HostTable,
     generated_package_dir,
     hosts_json_path,
     load_host_table,
-    tag_module_name,
 )
 from mixpanel_data._credentials import make_credentials
 from mixpanel_data._transport import USER_AGENT
@@ -121,28 +121,13 @@ def test_apis_and_operations_map_to_families():
     assert table.family_for_operation("segmentation", tag="Query") == "app"
 
 
-def test_tag_module_names_match_the_generator():
-    strings = pytest.importorskip("openapi_python_client.strings")
-    for tag in [*FALLBACK_HOSTS["apis"], "HTTPThing", "Some-API v2", "list", "_x", "9lives", "a.b"]:
-        assert tag_module_name(tag) == strings.PythonIdentifier(tag, prefix="tag")
-
-
 @generated
-def test_every_generated_operation_has_a_family():
-    folder = generated_package_dir()
-    assert folder is not None
+def test_every_operation_has_the_family_of_its_api_or_its_own():
     table = load_host_table()
-    tags = {tag_module_name(t): t for t in table.apis}
-    seen = 0
-    for module in sorted((folder / "api").glob("*/*.py")):
-        if module.name == "__init__.py":
-            continue
-        assert module.parent.name in tags, f"{module.parent.name} is not in the host table"
-        family = table.family_for_operation(module.stem)
-        expected = table.operations.get(module.stem, table.apis[tags[module.parent.name]])
-        assert family == expected
-        seen += 1
-    assert seen > 50
+    catalog = load_catalog()
+    for op in catalog:
+        expected = table.operations.get(op.id, table.apis[op.api])
+        assert table.family_for_operation(op.id) == expected == op.family
     assert table.family_for_operation("export_events") == "data"
     assert table.family_for_operation("track_events") == "ingestion"
     assert table.family_for_operation("list_annotations") == "app"

@@ -580,3 +580,43 @@ def test_lexicon_schemas_are_the_sandboxs_fixture(ws: Workspace, sb: Sandbox) ->
     profiles = ws.list_schemas("profile")
     assert profiles and {s["entityType"] for s in profiles} == {"profile"}
     assert len(profiles) == sum(1 for s in fixture if s["entityType"] == "profile")
+
+
+def test_clear_discovery_cache_clears_what_live_queries_looked_up(
+    sb: Sandbox, span: tuple[str, str]
+) -> None:
+    """One discovery cache per Workspace: a funnel query's lookup is the one the clear forgets."""
+    start, end = span
+    with Workspace(credentials=sb.credentials.client_credentials(sb.url)) as fresh:
+        funnel_id = fresh.list_funnels()[0].funnel_id
+
+        def lookups() -> int:
+            return sum(r.path == "/api/query/funnels/list" for r in sb.requests)
+
+        before = lookups()
+        fresh.funnel(funnel_id, from_date=start, to_date=end)
+        assert lookups() == before  # the list fetched above is reused
+        fresh.clear_discovery_cache()
+        fresh.funnel(funnel_id, from_date=start, to_date=end)
+        assert lookups() == before + 1
+
+
+def test_extra_parameters_pass_through_to_the_operation(ws: Workspace, sb: Sandbox) -> None:
+    """A parameter the service does not validate reaches Mixpanel as the spec names it."""
+    day = sb.end_date.isoformat()
+    live = ws._live_service
+    sb.clear_requests()
+    live.segmentation("Page View", from_date=day, to_date=day, interval=2)
+    (seen,) = [r for r in sb.requests if r.path == "/api/query/segmentation"]
+    assert seen.query.get("interval") in ("2", ["2"])
+
+
+def test_workspace_open_and_options(sb: Sandbox, tmp_path: Any) -> None:
+    path = tmp_path / "x.duckdb"
+    with Workspace(credentials=sb.credentials.client_credentials(sb.url), path=path) as first:
+        first.sql_scalar("select 1")
+    with Workspace.open(path, read_only=True) as opened:
+        assert opened.sql_scalar("select 42") == 42
+        assert repr(opened) == "Workspace(project_id=None, storage='open')"
+    with pytest.raises(ValidationError, match="retries"):
+        _ = Workspace(credentials=sb.credentials.client_credentials(sb.url), retries=-1).api

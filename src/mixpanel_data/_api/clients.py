@@ -6,10 +6,16 @@ the sandbox or a proxy, for every family) through
 :func:`~mixpanel_data._transport.build_http_client` (timeouts, retries, pacing, auth header),
 injected with ``set_httpx_client()``. Clients are made on first use.
 
+Operations that accept only the OAuth bearer (the GDPR API) get their own client per family that
+carries it; the shared clients never do, so nothing a caller does with one operation's client
+changes what another operation sends.
+
 Example:
     >>> with ApiClients(creds) as api:                                       # doctest: +SKIP
-    ...     from mixpanel_openapi.api.query import segmentation
-    ...     response = segmentation.sync_detailed(client=api.for_operation("segmentation"), ...)
+    ...     api.call("segmentation", event="Signed Up", from_date="2026-01-01",
+    ...              to_date="2026-01-07", unit="day")
+    ...     from mixpanel_openapi.api.gdpr import get_deletion
+    ...     get_deletion.sync("tracking-id", client=api.for_operation("get_deletion"), token=t)
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from mixpanel_data._api.routing import GENERATED_PACKAGE, HostTable, load_host_t
 from mixpanel_data._credentials import Credentials
 from mixpanel_data._pacing import PacingPolicy
 from mixpanel_data._transport import RetryPolicy, build_http_client
-from mixpanel_data.exceptions import MixpanelDataError
+from mixpanel_data.exceptions import ConfigError, MixpanelDataError, ValidationError
 
 if TYPE_CHECKING:
     from mixpanel_openapi import AuthenticatedClient
@@ -54,6 +60,8 @@ class ApiClients:
         timeout, retry, pacing: passed to :func:`build_http_client` (defaults per family).
         transport: the innermost httpx transport (tests pass ``httpx.MockTransport``).
         sleep: how the retry transport waits (tests).
+        workspace_id: the data view that operations taking ``workspace_id`` read from.
+        retries: extra tries after a failed request (``0``: none); shorthand for ``retry``.
 
     Example:
         >>> api = ApiClients(creds)                                          # doctest: +SKIP
@@ -71,9 +79,18 @@ class ApiClients:
         pacing: Mapping[str, PacingPolicy] | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] | None = None,
+        workspace_id: int | None = None,
+        retries: int | None = None,
     ) -> None:
         self.credentials = credentials
         self.hosts = hosts or load_host_table()
+        self.workspace_id = workspace_id
+        if retries is not None:
+            if retry is not None:
+                raise ValidationError("give retry (a RetryPolicy) or retries, not both")
+            if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+                raise ValidationError(f"retries must be a whole number >= 0, not {retries!r}")
+            retry = RetryPolicy(attempts=retries + 1)
         self._options: dict[str, Any] = {
             "timeout": timeout,
             "retry": retry,
@@ -81,8 +98,8 @@ class ApiClients:
             "transport": transport,
             "sleep": sleep,
         }
-        self._clients: dict[str, AuthenticatedClient] = {}
-        self._http: dict[str, httpx.Client] = {}
+        self._clients: dict[tuple[str, bool], AuthenticatedClient] = {}
+        self._http: dict[tuple[str, bool], httpx.Client] = {}
         self._lock = threading.Lock()
         self._closed = False
 
@@ -90,7 +107,7 @@ class ApiClients:
         c = self.credentials
         return (
             f"ApiClients(project_id={c.project_id!r}, region={c.region!r}, "
-            f"base_url={c.base_url!r}, open={sorted(self._clients)})"
+            f"base_url={c.base_url!r}, open={sorted(f for f, _ in self._http)})"
         )
 
     def base_url(self, family: str) -> str:
@@ -100,34 +117,53 @@ class ApiClients:
             return self.credentials.base_url
         return self.hosts.host(family, self.credentials.region)
 
-    def http(self, family: str) -> httpx.Client:
-        """The family's configured :class:`httpx.Client` (for streaming and hand-made requests)."""
+    def http(
+        self, family: str, *, bearer: bool = False, operation: str | None = None
+    ) -> httpx.Client:
+        """The family's configured :class:`httpx.Client` (for streaming and hand-made requests).
+
+        ``bearer=True`` gives the family's separate client that sends the credentials' OAuth token
+        (``operation`` names the caller in the error when there is no token).
+        """
+        key = (family, bearer)
         with self._lock:
             if self._closed:
                 raise MixpanelDataError("these API clients are closed")
-            client = self._http.get(family)
+            client = self._http.get(key)
             if client is None:
                 client = build_http_client(
                     family, self.base_url(family), self.credentials, **self._options
                 )
-                self._http[family] = client
+                if bearer:
+                    client.headers["Authorization"] = self._bearer(operation)
+                self._http[key] = client
             return client
 
-    def for_family(self, family: str) -> AuthenticatedClient:
+    def _bearer(self, operation: str | None) -> str:
+        value = self.credentials.bearer_header()
+        if value is None:
+            who = f"{operation} needs" if operation else "this call needs"
+            raise ConfigError(
+                f"{who} an OAuth token: set oauth_token on the account (or MP_OAUTH_TOKEN)"
+            )
+        return value
+
+    def for_family(self, family: str, *, bearer: bool = False) -> AuthenticatedClient:
         """The generated client for a host family (``app``, ``data``, ``ingestion``)."""
-        existing = self._clients.get(family)
+        key = (family, bearer)
+        existing = self._clients.get(key)
         if existing is not None:
             return existing
-        http = self.http(family)
+        http = self.http(family, bearer=bearer)
         cls = _authenticated_client_class()
         with self._lock:
-            existing = self._clients.get(family)
+            existing = self._clients.get(key)
             if existing is None:
                 # The Authorization header lives on the injected httpx client; the generated
                 # client's own token is unused (and so never shows up in its repr).
                 existing = cls(base_url=self.base_url(family), token="")
                 existing.set_httpx_client(http)
-                self._clients[family] = existing
+                self._clients[key] = existing
             return existing
 
     def for_api(self, tag: str) -> AuthenticatedClient:
@@ -135,8 +171,36 @@ class ApiClients:
         return self.for_family(self.hosts.family_for_api(tag))
 
     def for_operation(self, operation_id: str, *, tag: str | None = None) -> AuthenticatedClient:
-        """The generated client to call ``operation_id`` with (its own host, else its tag's)."""
+        """The generated client to call ``operation_id`` with: its host family, and for a
+        bearer-only operation (GDPR) a client of its own that carries the OAuth token."""
+        from mixpanel_data._api.catalog import load_catalog
+
+        catalog = load_catalog()
+        if operation_id in catalog:
+            op = catalog.get(operation_id)
+            if op.needs_bearer:
+                self._bearer(op.id)
+            return self.for_family(op.family, bearer=op.needs_bearer)
         return self.for_family(self.hosts.family_for_operation(operation_id, tag))
+
+    def call(self, operation_id: str, /, **params: Any) -> Any:
+        """Call any operation of the spec; returns the generated model of its answer.
+
+        See :func:`mixpanel_data._api.call.call_operation`.
+
+        Example:
+            >>> api.call("event_names", type="general", limit=1)          # doctest: +SKIP
+            ['Signed Up']
+        """
+        from mixpanel_data._api.call import call_operation
+
+        return call_operation(self, operation_id, **params)
+
+    def call_json(self, operation_id: str, /, **params: Any) -> Any:
+        """Like :meth:`call`, returning the answer as plain JSON data."""
+        from mixpanel_data._api.call import call_json
+
+        return call_json(self, operation_id, **params)
 
     def close(self) -> None:
         """Close every httpx client made so far (idempotent)."""

@@ -15,12 +15,9 @@ Example:
 
 from __future__ import annotations
 
-import builtins
 import functools
 import importlib.util
 import json
-import keyword
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +26,6 @@ from typing import Any
 from mixpanel_data.exceptions import ConfigError, ValidationError
 
 GENERATED_PACKAGE = "mixpanel_openapi"
-_RESERVED = (set(dir(builtins)) | {"self", "true", "false", "datetime"}) - {"id"}
 
 FALLBACK_HOSTS: Mapping[str, Any] = {
     "families": {
@@ -67,26 +63,6 @@ FALLBACK_HOSTS: Mapping[str, Any] = {
         "list_flag_definitions": "ingestion",
     },
 }
-
-
-def tag_module_name(tag: str) -> str:
-    """The folder openapi-python-client gives a tag under ``api/`` (its ``PythonIdentifier`` rule).
-
-    Example:
-        >>> tag_module_name("GDPR"), tag_module_name("Lexicon Schemas")
-        ('gdpr', 'lexicon_schemas')
-    """
-    delimiters = ". _-"
-    value = "".join(c for c in tag if c.isidentifier() or c.isdecimal() or c in delimiters)
-    leading_underscore = value.startswith("_")
-    if any(c.isupper() for c in value):
-        value = " ".join(re.split("([A-Z]?[a-z]+)", value))
-    name = "_".join(re.findall(rf"[^{re.escape(delimiters)}]+", value)).lower()
-    if name in _RESERVED or keyword.iskeyword(name):
-        name += "_"
-    if not name.isidentifier() or leading_underscore:
-        name = f"tag{name}"
-    return name
 
 
 def generated_package_dir() -> Path | None:
@@ -165,41 +141,31 @@ class HostTable:
         return url
 
     def family_for_api(self, tag: str) -> str:
-        """The host family of an API, by its tag (``"Query"``, ``"Lexicon Schemas"``, ...)."""
+        """The host family of an API, by its tag (``"Query"``, ``"Lexicon Schemas"``; case and
+        ``_`` for space do not matter: ``"lexicon_schemas"``)."""
         family = self.apis.get(tag)
         if family is None:
-            by_module = {tag_module_name(t): f for t, f in self.apis.items()}
-            family = by_module.get(tag_module_name(tag))
+            wanted = _api_key(tag)
+            family = next((f for t, f in self.apis.items() if _api_key(t) == wanted), None)
         if family is None:
             raise ValidationError(f"unknown API {tag!r}; expected one of {', '.join(self.apis)}")
         return family
 
     def family_for_operation(self, operation_id: str, tag: str | None = None) -> str:
-        """The host family of an operation: its own entry, else its tag's.
-
-        Without ``tag`` the tag is found from the generated package (``api/<tag>/<op>.py``).
-        """
+        """The host family of an operation: its own entry, else its API's (``tag``, or the one
+        the operation catalog gives)."""
         family = self.operations.get(operation_id)
         if family is not None:
             return family
         if tag is None:
-            tag = find_operation_tag(operation_id, self.apis)
-        if tag is None:
-            raise ValidationError(
-                f"unknown operation {operation_id!r}: not in the generated client; pass its tag"
-            )
+            from mixpanel_data._api.catalog import load_catalog
+
+            tag = load_catalog().get(operation_id).api
         return self.family_for_api(tag)
 
 
-def find_operation_tag(operation_id: str, apis: Mapping[str, str]) -> str | None:
-    """The tag whose generated folder holds ``<operation_id>.py`` (``None`` if none does)."""
-    folder = generated_package_dir()
-    if folder is None:
-        return None
-    for tag in apis:
-        if (folder / "api" / tag_module_name(tag) / f"{operation_id}.py").is_file():
-            return tag
-    return None
+def _api_key(tag: str) -> str:
+    return " ".join(tag.replace("_", " ").lower().split())
 
 
 @functools.cache
@@ -220,9 +186,7 @@ __all__ = [
     "FALLBACK_HOSTS",
     "GENERATED_PACKAGE",
     "HostTable",
-    "find_operation_tag",
     "generated_package_dir",
     "hosts_json_path",
     "load_host_table",
-    "tag_module_name",
 ]

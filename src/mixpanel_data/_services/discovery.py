@@ -17,7 +17,6 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from mixpanel_data._api import query
 from mixpanel_data._services import validation as check
 from mixpanel_data.exceptions import DataError, NotFoundError, ValidationError
 from mixpanel_data.results import BookmarkInfo, FunnelInfo, SavedCohort, TopEvent
@@ -90,9 +89,7 @@ class DiscoveryService:
         """Event names seen in the last 31 days, sorted."""
 
         def load() -> list[str]:
-            body = query.event_names(
-                self._api, self._project_id, type="general", limit=EVENT_NAMES_LIMIT
-            )
+            body = self._api.call_json("event_names", type="general", limit=EVENT_NAMES_LIMIT)
             return sorted(set(_names(body, "event names")))
 
         return list(self._cached(("events",), load))
@@ -102,9 +99,7 @@ class DiscoveryService:
         check.event_name(event)
 
         def load() -> list[str]:
-            body = query.top_properties(
-                self._api, self._project_id, event=event, limit=PROPERTY_NAMES_LIMIT
-            )
+            body = self._api.call_json("top_properties", event=event, limit=PROPERTY_NAMES_LIMIT)
             if not isinstance(body, dict):
                 raise DataError(
                     f"top properties: expected a JSON object, got {type(body).__name__}"
@@ -127,9 +122,7 @@ class DiscoveryService:
         n = check.integer(limit, "limit", minimum=1, maximum=check.MAX_LIMIT)
 
         def load() -> list[str]:
-            body = query.property_values(
-                self._api, self._project_id, event=event, name=property, limit=n
-            )
+            body = self._api.call_json("property_values", event=event, name=property, limit=n)
             return _names(body, "property values")[:n]
 
         return list(self._cached(("values", property, event, n), load))
@@ -140,7 +133,7 @@ class DiscoveryService:
         """Saved funnels (id and name), in Mixpanel's order."""
 
         def load() -> list[FunnelInfo]:
-            body = query.list_funnels(self._api, self._project_id)
+            body = self._api.call_json("list_funnels")
             return [FunnelInfo.from_response(i) for i in _items(body, "funnels list")]
 
         return list(self._cached(("funnels",), load))
@@ -164,7 +157,7 @@ class DiscoveryService:
         """Saved cohorts."""
 
         def load() -> list[SavedCohort]:
-            body = query.list_cohorts(self._api, self._project_id)
+            body = self._api.call_json("list_cohorts")
             return [SavedCohort.from_response(i) for i in _items(body, "cohorts list")]
 
         return list(self._cached(("cohorts",), load))
@@ -178,7 +171,7 @@ class DiscoveryService:
 
     def _bookmark_items(self, type: str | None) -> list[Any]:
         def load() -> list[Any]:
-            body = query.list_bookmarks(self._api, self._project_id, type=type)
+            body = self._api.call_json("list_bookmarks", v=2, type=type)
             return _items(body, "bookmarks list", key="results")
 
         return self._cached(("bookmarks", type), load)
@@ -211,7 +204,7 @@ class DiscoveryService:
         """Today's top events, largest count first (never cached)."""
         check.choice(type, TOP_EVENT_TYPES, "type", "list_top_events")
         n = check.limit(limit)
-        body = query.top_events(self._api, self._project_id, type=type, limit=n)
+        body = self._api.call_json("top_events", type=type, limit=n)
         events = [TopEvent.from_response(i) for i in _items(body, "top events", key="events")]
         events.sort(key=lambda e: (-e.count, e.event))
         return events[:n] if n is not None else events
@@ -222,7 +215,7 @@ class DiscoveryService:
             check.choice(entity_type, SCHEMA_ENTITY_TYPES, "entity_type", "list_schemas")
 
         def load() -> list[dict[str, Any]]:
-            body = query.list_schemas(self._api, self._project_id)
+            body = self._api.call_json("list_schemas")
             items = _items(body, "schemas list", key="results")
             return [dict(i) for i in items if isinstance(i, dict)]
 

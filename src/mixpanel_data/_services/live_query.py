@@ -1,8 +1,11 @@
 """Live queries: ask Mixpanel now and get a typed result back; nothing is stored.
 
 Every method does the same three things: validate the arguments (dates, units, types, limits,
-expressions; a bare property name in ``on`` becomes ``properties["name"]``), call the operation
-through :mod:`mixpanel_data._api.query`, and build the result with ``Result.from_response``.
+expressions; a bare property name in ``on`` becomes ``properties["name"]``), call the operation by
+its spec id with :meth:`ApiClients.call_json <mixpanel_data._api.clients.ApiClients.call_json>`, and
+build the result with ``Result.from_response``. Keyword arguments a method does not validate
+itself (``**params``) go to the operation as they are, so an optional parameter added to the spec
+needs no code here.
 
 Saved funnels and reports are looked up first (once per service), so an unknown id fails with
 :class:`~mixpanel_data.exceptions.NotFoundError` naming the ones that exist, and the result
@@ -23,7 +26,6 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mixpanel_data._api import query
 from mixpanel_data._services import validation as check
 from mixpanel_data._services.discovery import DiscoveryService
 from mixpanel_data.exceptions import JQLError, QueryError, ValidationError
@@ -85,10 +87,16 @@ def flows_definition(
 class LiveQueryService:
     """Every live query of a :class:`~mixpanel_data.Workspace`, for one project."""
 
-    def __init__(self, api: ApiClients, project_id: str | int) -> None:
+    def __init__(
+        self,
+        api: ApiClients,
+        project_id: str | int,
+        discovery: DiscoveryService | None = None,
+    ) -> None:
         self._api = api
         self._project_id = int(project_id)
-        self._lookup = DiscoveryService(api, project_id)
+        # The Workspace passes its own, so clear_discovery_cache() clears what this one looked up.
+        self._lookup = discovery if discovery is not None else DiscoveryService(api, project_id)
 
     def __repr__(self) -> str:
         return f"LiveQueryService(project_id={self._project_id})"
@@ -106,6 +114,7 @@ class LiveQueryService:
         where: str | None = None,
         type: str = "general",
         limit: int | None = None,
+        **params: Any,
     ) -> SegmentationResult:
         """Counts of ``event`` per ``unit``, split by ``on``."""
         check.event_name(event)
@@ -115,9 +124,9 @@ class LiveQueryService:
         on_expr = check.optional_on(on)
         where = check.where(where)
         n = check.limit(limit)
-        raw = query.segmentation(
-            self._api, self._project_id, event=event, from_date=start, to_date=end,
-            on=on_expr, unit=unit, where=where, limit=n, type=type,
+        raw = self._api.call_json(
+            "segmentation", event=event, from_date=start, to_date=end, on=on_expr, unit=unit,
+            where=where, limit=n, type=type, **params,
         )  # fmt: skip
         return SegmentationResult.from_response(
             raw, event=event, from_date=start, to_date=end, unit=unit, on=on_expr, type=type
@@ -133,6 +142,7 @@ class LiveQueryService:
         unit: str = "day",
         where: str | None = None,
         type: str = "general",
+        **params: Any,
     ) -> NumericBucketResult:
         """Counts of ``event`` in numeric ranges of ``on``."""
         check.event_name(event)
@@ -141,9 +151,9 @@ class LiveQueryService:
         type = check.choice(type, check.COUNT_TYPES, "type", "segmentation_numeric")
         on_expr = check.on_expression(on)
         where = check.where(where)
-        raw = query.segmentation_numeric(
-            self._api, self._project_id, event=event, from_date=start, to_date=end,
-            on=on_expr, unit=unit, where=where, type=type,
+        raw = self._api.call_json(
+            "segmentation_numeric", event=event, from_date=start, to_date=end, on=on_expr,
+            unit=unit, where=where, type=type, **params,
         )  # fmt: skip
         return NumericBucketResult.from_response(
             raw, event=event, from_date=start, to_date=end, on=on_expr, unit=unit, type=type
@@ -158,6 +168,7 @@ class LiveQueryService:
         on: str,
         unit: str = "day",
         where: str | None = None,
+        **params: Any,
     ) -> NumericSumResult:
         """Sum of the numeric expression ``on`` over ``event`` per ``unit``."""
         check.event_name(event)
@@ -165,9 +176,9 @@ class LiveQueryService:
         unit = check.choice(unit, check.NUMERIC_UNITS, "unit", "segmentation_sum")
         on_expr = check.on_expression(on)
         where = check.where(where)
-        raw = query.segmentation_sum(
-            self._api, self._project_id, event=event, from_date=start, to_date=end,
-            on=on_expr, unit=unit, where=where,
+        raw = self._api.call_json(
+            "segmentation_sum", event=event, from_date=start, to_date=end, on=on_expr, unit=unit,
+            where=where, **params,
         )  # fmt: skip
         return NumericSumResult.from_response(
             raw, event=event, from_date=start, to_date=end, on=on_expr, unit=unit
@@ -182,6 +193,7 @@ class LiveQueryService:
         on: str,
         unit: str = "day",
         where: str | None = None,
+        **params: Any,
     ) -> NumericAverageResult:
         """Average of the numeric expression ``on`` over ``event`` per ``unit``."""
         check.event_name(event)
@@ -189,9 +201,9 @@ class LiveQueryService:
         unit = check.choice(unit, check.NUMERIC_UNITS, "unit", "segmentation_average")
         on_expr = check.on_expression(on)
         where = check.where(where)
-        raw = query.segmentation_average(
-            self._api, self._project_id, event=event, from_date=start, to_date=end,
-            on=on_expr, unit=unit, where=where,
+        raw = self._api.call_json(
+            "segmentation_average", event=event, from_date=start, to_date=end, on=on_expr,
+            unit=unit, where=where, **params,
         )  # fmt: skip
         return NumericAverageResult.from_response(
             raw, event=event, from_date=start, to_date=end, on=on_expr, unit=unit
@@ -207,15 +219,16 @@ class LiveQueryService:
         to_date: str,
         unit: str = "day",
         type: str = "general",
+        **params: Any,
     ) -> EventCountsResult:
         """Counts of several events per ``unit``."""
         names = check.event_list(events)
         start, end = check.date_range(from_date, to_date)
         type = check.choice(type, check.COUNT_TYPES, "type", "event_counts")
         unit = check.count_unit(unit, type, "event_counts")
-        raw = query.event_counts(
-            self._api, self._project_id, events=names, from_date=start, to_date=end,
-            unit=unit, type=type,
+        raw = self._api.call_json(
+            "event_counts", event=names, from_date=start, to_date=end, unit=unit, type=type,
+            **params,
         )  # fmt: skip
         return EventCountsResult.from_response(
             raw, events=names, from_date=start, to_date=end, unit=unit, type=type
@@ -232,6 +245,7 @@ class LiveQueryService:
         type: str = "general",
         values: Sequence[str] | None = None,
         limit: int | None = None,
+        **params: Any,
     ) -> PropertyCountsResult:
         """Counts of ``event`` per value of ``property`` per ``unit``."""
         check.event_name(event)
@@ -241,9 +255,9 @@ class LiveQueryService:
         unit = check.count_unit(unit, type, "property_counts")
         wanted = None if values is None else check.name_list(values, "values")
         n = check.limit(limit)
-        raw = query.property_counts(
-            self._api, self._project_id, event=event, name=property, from_date=start,
-            to_date=end, unit=unit, type=type, values=wanted, limit=n,
+        raw = self._api.call_json(
+            "property_counts", event=event, name=property, from_date=start, to_date=end,
+            unit=unit, type=type, values=wanted, limit=n, **params,
         )  # fmt: skip
         return PropertyCountsResult.from_response(
             raw, event=event, property_name=property, from_date=start, to_date=end, unit=unit,
@@ -263,6 +277,7 @@ class LiveQueryService:
         where: str | None = None,
         length: int | None = None,
         length_unit: str | None = None,
+        **params: Any,
     ) -> FunnelResult:
         """A saved funnel's steps; an unknown ``funnel_id`` raises :class:`NotFoundError`."""
         fid = check.positive_id(funnel_id, "funnel_id")
@@ -273,9 +288,9 @@ class LiveQueryService:
         where = check.where(where)
         window, window_unit = check.funnel_window(length, length_unit)
         info = self._lookup.funnel_info(fid)
-        raw = query.funnel(
-            self._api, self._project_id, funnel_id=fid, from_date=start, to_date=end, unit=unit,
-            on=on_expr, where=where, length=window, length_unit=window_unit,
+        raw = self._api.call_json(
+            "funnel", funnel_id=fid, from_date=start, to_date=end, unit=unit, on=on_expr,
+            where=where, length=window, length_unit=window_unit, **params,
         )  # fmt: skip
         return FunnelResult.from_response(
             raw, funnel_id=fid, funnel_name=info.name, from_date=start, to_date=end, unit=unit,
@@ -295,6 +310,7 @@ class LiveQueryService:
         interval_count: int = 10,
         unit: str = "day",
         retention_type: str = "birth",
+        **params: Any,
     ) -> RetentionResult:
         """Cohorts of ``born_event`` users and how many did ``return_event`` in later periods."""
         retention_type = check.choice(
@@ -312,11 +328,10 @@ class LiveQueryService:
         )
         born_where = check.where(born_where, "born_where")
         return_where = check.where(return_where, "return_where")
-        raw = query.retention(
-            self._api, self._project_id, from_date=start, to_date=end,
-            retention_type=retention_type, born_event=born_event, event=return_event,
-            born_where=born_where, where=return_where, interval=every, interval_count=count,
-            unit=unit,
+        raw = self._api.call_json(
+            "retention", from_date=start, to_date=end, retention_type=retention_type,
+            born_event=born_event, event=return_event, born_where=born_where, where=return_where,
+            interval=every, interval_count=count, unit=unit, **params,
         )  # fmt: skip
         return RetentionResult.from_response(
             raw, born_event=born_event, return_event=return_event, from_date=start, to_date=end,
@@ -332,6 +347,7 @@ class LiveQueryService:
         addiction_unit: str = "hour",
         event: str | None = None,
         where: str | None = None,
+        **params: Any,
     ) -> FrequencyResult:
         """Users active in at least N ``addiction_unit``s of each ``unit``."""
         start, end = check.date_range(from_date, to_date)
@@ -342,9 +358,9 @@ class LiveQueryService:
         if event is not None:
             check.event_name(event)
         where = check.where(where)
-        raw = query.frequency(
-            self._api, self._project_id, from_date=start, to_date=end, unit=unit,
-            addiction_unit=addiction_unit, event=event, where=where,
+        raw = self._api.call_json(
+            "frequency", from_date=start, to_date=end, unit=unit, addiction_unit=addiction_unit,
+            event=event, where=where, **params,
         )  # fmt: skip
         return FrequencyResult.from_response(
             raw, from_date=start, to_date=end, unit=unit, addiction_unit=addiction_unit,
@@ -363,9 +379,7 @@ class LiveQueryService:
         """The events of some users; missing dates mean the 30 days up to today (UTC)."""
         ids = check.name_list(distinct_ids, "distinct_ids")
         start, end = check.optional_date_range(from_date, to_date)
-        raw = query.activity_stream(
-            self._api, self._project_id, distinct_ids=ids, from_date=start, to_date=end
-        )
+        raw = self._api.call_json("activity_stream", distinct_ids=ids, from_date=start, to_date=end)
         return ActivityFeedResult.from_response(raw, distinct_ids=ids, from_date=start, to_date=end)
 
     def saved_report(self, bookmark_id: int) -> SavedReportResult:
@@ -378,12 +392,12 @@ class LiveQueryService:
         bid = check.positive_id(bookmark_id, "bookmark_id")
         info = self._lookup.bookmark_info(bid)
         if info.type == "flows":
-            raw = query.flows(self._api, self._project_id, bookmark_id=bid)
+            raw = self._flows(bookmark_id=bid)
             return SavedReportResult.from_response(
                 raw, bookmark_id=bid, kind="flows", name=info.name
             )
         try:
-            raw = query.insights(self._api, self._project_id, bookmark_id=bid)
+            raw = self._api.call_json("insights", bookmark_id=bid)
         except QueryError:
             if info.type not in ("funnels", "retention"):
                 raise
@@ -445,7 +459,7 @@ class LiveQueryService:
                     f"saved report {bid} ({info.name}) is a {info.type} report, not flows; "
                     "run it with saved_report()"
                 )
-            raw = query.flows(self._api, self._project_id, bookmark_id=bid)
+            raw = self._flows(bookmark_id=bid)
             return FlowsResult.from_response(raw, bookmark_id=bid)
         if event is None:
             raise ValidationError("flows needs an anchor event (or bookmark_id of a saved flow)")
@@ -461,17 +475,22 @@ class LiveQueryService:
         definition = flows_definition(
             event, from_date=start, to_date=end, direction=direction, steps=hops, where=where
         )
-        raw = query.flows(self._api, self._project_id, bookmark=definition)
+        raw = self._flows(bookmark=definition)
         return FlowsResult.from_response(
             raw, event=event, direction=direction, from_date=start, to_date=end
         )
+
+    def _flows(self, **params: Any) -> Any:
+        """``/arb_funnels`` as the Sankey report: a saved flow or an ad-hoc definition."""
+        return self._api.call_json("flows", query_type="flows_sankey", **params)
 
     def jql(self, script: str, params: Mapping[str, Any] | None = None) -> JQLResult:
         """Run a JQL script; a script error raises :class:`JQLError` with Mixpanel's details."""
         source = check.jql_script(script)
         params_text = check.jql_params(params)
         try:
-            raw = query.jql(self._api, self._project_id, script=source, params=params_text)
+            body = {"script": source, **({"params": params_text} if params_text else {})}
+            raw = self._api.call_json("jql", body=body)
         except JQLError as err:
             raise _jql_error(err) from err
         return JQLResult.from_response(raw, script=source, params=params)

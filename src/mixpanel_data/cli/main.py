@@ -18,7 +18,7 @@ import typer
 
 from mixpanel_data._version import __version__
 from mixpanel_data.cli import _state
-from mixpanel_data.cli.commands import auth, fetch, inspect, local, query, sandbox
+from mixpanel_data.cli.commands import api, auth, fetch, inspect, local, query, sandbox
 
 app = typer.Typer(
     name="mp",
@@ -33,6 +33,7 @@ app.add_typer(fetch.app, name="fetch")
 app.add_typer(query.app, name="query")
 app.add_typer(inspect.app, name="inspect")
 app.add_typer(sandbox.app, name="sandbox")
+app.command("api", no_args_is_help=True)(api.api)
 _ = local  # registers `mp query sql` and `mp inspect tables|schema|info|drop`
 
 
