@@ -53,7 +53,7 @@ def sql(
     db: DbOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
 ) -> None:
-    """Run SQL on the local store, e.g. `mp query sql "SELECT count(*) FROM events"`."""
+    """Run SQL on the local store: `mp query sql "SELECT count(*) FROM events"`."""
     if file is not None:
         if not file.exists():
             raise _state.fail(f"no SQL file at {file}", _state.EXIT_NOT_FOUND)
