@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mixpanel_data.cli import _state
-from mixpanel_data.cli._output import Format, emit, err
+from mixpanel_data.cli._output import Format, Rows, emit, err
 from mixpanel_data.cli.commands import inspect, query
 
 if TYPE_CHECKING:
@@ -37,6 +37,16 @@ def _open(db: Path | None, *, read_only: bool = False) -> Workspace:
             raise _state.fail(f"no database file at {db}", _state.EXIT_NOT_FOUND)
         return Workspace.open(db, read_only=read_only)
     return _state.workspace()
+
+
+def _query(ws: Workspace, statement: str) -> Rows:
+    """Run ``statement`` and keep DuckDB's column names and Python rows (pandas stays unloaded)."""
+    from mixpanel_data._storage._errors import user_query
+
+    with user_query(statement):
+        result = ws.storage.connection.execute(statement)
+        columns = [d[0] for d in result.description or ()]
+        return Rows(columns, result.fetchall())
 
 
 @query.app.command("sql")
@@ -65,7 +75,7 @@ def sql(
             value = ws.sql_scalar(statement)
             emit(value if fmt is not Format.table else str(value), Format.plain)
             return
-        emit(ws.sql(statement), fmt)
+        emit(_query(ws, statement), fmt)
 
 
 @inspect.app.command("tables")
