@@ -27,8 +27,9 @@ PACKAGE = "mixpanel_data.cli.commands"
 class LazyEntry(NamedTuple):
     """Where a sub-command lives and what `mp --help` says about it.
 
-    ``modules`` are imported in order from :data:`PACKAGE`; the first one defines ``app`` (a
-    ``typer.Typer``), the others add commands to it when imported.
+    ``modules`` are imported in order from :data:`PACKAGE`; the first one defines ``app``: a
+    ``typer.Typer`` (added as a group, as ``add_typer`` would) or a ready click command (used
+    as it is, under this name). The other modules add commands to that app when imported.
     """
 
     modules: tuple[str, ...]
@@ -83,11 +84,16 @@ class LazyGroup(TyperGroup):
         entry = self.lazy[name]
         # Importing the later modules registers their commands on the first one's app.
         modules = [importlib.import_module(f"{PACKAGE}.{m}") for m in entry.modules]
-        # Built exactly as `add_typer` would build it, under the root's help style (a sub-app's
-        # own default style would load Rich for its help).
-        holder = typer.Typer(rich_markup_mode=self.rich_markup_mode, add_completion=False)
-        holder.add_typer(modules[0].app, name=name)
-        cmd = typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
+        app = modules[0].app
+        if isinstance(app, typer.Typer):
+            # Built exactly as `add_typer` would build it, under the root's help style (a
+            # sub-app's own default style would load Rich for its help).
+            holder = typer.Typer(rich_markup_mode=self.rich_markup_mode, add_completion=False)
+            holder.add_typer(app, name=name)
+            cmd = typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
+        else:  # a ready click command (e.g. one command taking arguments, not a group)
+            cmd = app
+            cmd.name = name
         self._eager[name] = cmd
         return cmd
 
