@@ -10,7 +10,7 @@ export UV_PYTHON_PREFERENCE := "only-system"
 default:
     @just --list
 
-# Create or update .venv from uv.lock (the machine's python3)
+# Create or update .venv from uv.lock (the machine's python3; the dev group brings the [sandbox] extra)
 sync:
     uv sync --locked --python python3 --quiet
 
@@ -66,5 +66,13 @@ mp *ARGS: sync
 bench *ARGS: sync
     uv run --no-sync python scripts/bench_fetch.py "$@"
 
+# Start-up times of `import mixpanel_data` and `mp` commands, as ratios to `python -c pass`
+bench-startup *ARGS: sync
+    uv run --no-sync python scripts/bench_startup.py "$@"
+
+# Build the wheel, install it with base dependencies only, fetch and query a sandbox with it
+check-wheel: sync
+    uv run --no-sync python scripts/check_wheel.py
+
 # Everything CI runs
-ci: check-generated lint typecheck test
+ci: check-generated lint typecheck test check-wheel

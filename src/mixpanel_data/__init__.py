@@ -1,8 +1,9 @@
 """mixpanel_data: typed, programmatic access to Mixpanel.
 
 The public face: :class:`Workspace` (discovery, live queries, fetch into DuckDB, local SQL), the
-:mod:`~mixpanel_data.auth` functions for accounts, the result types, and the exception tree. Heavy
-modules (duckdb, pandas, the generated client) load on first use.
+:mod:`~mixpanel_data.auth` functions for accounts, the result types, and the exception tree.
+Importing the package loads only the exceptions; ``Workspace``, ``auth`` and the results (with
+httpx, pydantic, duckdb, pandas and the generated client behind them) load on first use.
 
 Example:
     >>> import mixpanel_data as mp
@@ -14,11 +15,10 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from mixpanel_data import auth
 from mixpanel_data._version import __version__
-from mixpanel_data._workspace import Workspace
 from mixpanel_data.exceptions import (
     AccountExistsError,
     AccountNotFoundError,
@@ -42,6 +42,8 @@ from mixpanel_data.exceptions import (
 )
 
 if TYPE_CHECKING:
+    from mixpanel_data import auth
+    from mixpanel_data._workspace import Workspace
     from mixpanel_data.results import (
         ActivityFeedResult,
         BookmarkInfo,
@@ -66,38 +68,53 @@ if TYPE_CHECKING:
         WorkspaceInfo,
     )
 
-_RESULTS = {
-    "ActivityFeedResult",
-    "BookmarkInfo",
-    "EventCountsResult",
-    "FetchResult",
-    "FlowsResult",
-    "FrequencyResult",
-    "FunnelInfo",
-    "FunnelResult",
-    "FunnelStep",
-    "JQLResult",
-    "NumericAverageResult",
-    "NumericBucketResult",
-    "NumericSumResult",
-    "PropertyCountsResult",
-    "RetentionResult",
-    "SavedCohort",
-    "SavedReportResult",
-    "SegmentationResult",
-    "TopEvent",
-    "UserEvent",
-    "WorkspaceInfo",
+# Public name -> the module that defines it. These modules pull in httpx, pydantic or pandas, so
+# they load on first attribute access, not on `import mixpanel_data` (`mp --help` stays light).
+_LAZY = {
+    "auth": "mixpanel_data.auth",
+    "Workspace": "mixpanel_data._workspace",
+    **{
+        name: "mixpanel_data.results"
+        for name in (
+            "ActivityFeedResult",
+            "BookmarkInfo",
+            "EventCountsResult",
+            "FetchResult",
+            "FlowsResult",
+            "FrequencyResult",
+            "FunnelInfo",
+            "FunnelResult",
+            "FunnelStep",
+            "JQLResult",
+            "NumericAverageResult",
+            "NumericBucketResult",
+            "NumericSumResult",
+            "PropertyCountsResult",
+            "RetentionResult",
+            "SavedCohort",
+            "SavedReportResult",
+            "SegmentationResult",
+            "TopEvent",
+            "UserEvent",
+            "WorkspaceInfo",
+        )
+    },
 }
 
 
 def __getattr__(name: str) -> Any:
-    """Load result types on first use (they pull in pandas only when a DataFrame is asked for)."""
-    if name in _RESULTS:
-        from mixpanel_data import results
+    """Load ``auth``, ``Workspace`` and the result types on first use."""
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'mixpanel_data' has no attribute {name!r}")
+    module = importlib.import_module(module_name)
+    value = module if name == "auth" else getattr(module, name)
+    globals()[name] = value  # the next access skips __getattr__
+    return value
 
-        return getattr(results, name)
-    raise AttributeError(f"module 'mixpanel_data' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 __all__ = [

@@ -46,7 +46,6 @@ from mixpanel_data.exceptions import AccountExistsError, AccountNotFoundError, C
 logger = logging.getLogger("mixpanel_data.config")
 
 DEFAULT_CONFIG_PATH = Path("~/.mp/config.toml")
-DEFAULT_DATA_DIR = Path("~/.mp/data")
 
 # Environment variable -> Credentials field.
 ENV_VARS: dict[str, str] = {
@@ -84,17 +83,6 @@ def config_path() -> Path:
     """The config file: ``$MP_CONFIG_PATH`` if set, else ``~/.mp/config.toml``."""
     raw = os.environ.get("MP_CONFIG_PATH")
     return Path(raw).expanduser() if raw else DEFAULT_CONFIG_PATH.expanduser()
-
-
-def data_dir() -> Path:
-    """Where local DuckDB files live: ``$MP_DATA_DIR`` if set, else ``~/.mp/data`` (not created).
-
-    Example:
-        >>> str(data_dir())  # with MP_DATA_DIR=/tmp/mpdata  # doctest: +SKIP
-        '/tmp/mpdata'
-    """
-    raw = os.environ.get("MP_DATA_DIR")
-    return Path(raw).expanduser() if raw else DEFAULT_DATA_DIR.expanduser()
 
 
 def validate_account_name(name: str) -> str:
@@ -570,12 +558,10 @@ def _dump_table(table: Mapping[str, Any], prefix: list[str], lines: list[str]) -
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
-    "DEFAULT_DATA_DIR",
     "ENV_VARS",
     "ConfigManager",
     "ConfigPermissionWarning",
     "config_path",
-    "data_dir",
     "dumps_toml",
     "env_is_complete",
     "toml_key",

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -140,6 +141,22 @@ def test_sql_formats(fmt: str, local, store: tuple[Path, dict]) -> None:
     if fmt == "csv":
         assert parsed[0] == ["event_name", "n"]
         assert sum(int(r[1]) for r in parsed[1:]) == store[1]["events"]["rows"]
+
+
+def test_sql_json_keeps_duckdb_values(local, store: tuple[Path, dict]) -> None:
+    """Rows come straight from DuckDB: ints stay ints, times are ISO strings, NaN is null."""
+    sql = (
+        "SELECT count(*) AS n, min(event_time) AS first, {'k': [1, 2]} AS s, "
+        "'nan'::DOUBLE AS x, NULL AS z FROM events"
+    )
+    run = local("query", "sql", sql, "-f", "json")
+    assert run.code == 0, str(run)
+    (row,) = json.loads(run.stdout)
+    assert row["n"] == store[1]["events"]["rows"] and isinstance(row["n"], int)
+    assert dt.datetime.fromisoformat(row["first"]).year >= 2000
+    assert row["s"] == {"k": [1, 2]} and row["x"] is None and row["z"] is None
+    run = local("query", "sql", "SELECT 1 AS a WHERE false", "-f", "csv")
+    assert run.code == 0 and run.stdout == "a\n", str(run)
 
 
 def test_sql_wide_rows_fit_80_columns(local) -> None:

@@ -14,7 +14,6 @@ from mixpanel_data._config import (
     ConfigManager,
     ConfigPermissionWarning,
     config_path,
-    data_dir,
     dumps_toml,
     toml_string,
 )
@@ -369,16 +368,13 @@ def test_dumps_toml_refuses_unknown_types():
 ENV = {"MP_USERNAME": "env.user", "MP_SECRET": "env-secret", "MP_PROJECT_ID": "555"}
 
 
-def test_config_path_and_data_dir_follow_the_environment(monkeypatch, tmp_path):
+def test_config_path_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("MP_CONFIG_PATH", str(tmp_path / "x.toml"))
     assert config_path() == tmp_path / "x.toml"
     assert ConfigManager().path == tmp_path / "x.toml"
     monkeypatch.delenv("MP_CONFIG_PATH")
     monkeypatch.setenv("HOME", str(tmp_path))
     assert config_path() == tmp_path / ".mp" / "config.toml"
-    assert data_dir() == tmp_path / ".mp" / "data"
-    monkeypatch.setenv("MP_DATA_DIR", str(tmp_path / "dbs"))
-    assert data_dir() == tmp_path / "dbs"
 
 
 def test_a_complete_env_set_wins_and_the_file_is_not_read(mgr, path, monkeypatch):

@@ -1,61 +1,62 @@
-"""A Rich progress bar on stderr for fetches (events/s, chunks, ETA); silent when stderr is no TTY.
+"""The library's own fetch progress: one plain line on stderr, rewritten in place.
+
+``Workspace.fetch_events(progress=True)`` uses :func:`stderr_progress`; any callable of
+:class:`~mixpanel_data._services.fetcher.FetchProgress` can be passed instead (the `mp` CLI passes
+its Rich bar, :mod:`mixpanel_data.cli._progress`). Nothing here imports Rich.
 
 Example:
-    >>> callback = rich_progress("events")   # None when stderr is not a terminal
+    >>> callback = stderr_progress("events")   # None when stderr is not a terminal
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from mixpanel_data._services.fetcher import FetchProgress
 
+_PHASES = {"download": "downloading", "load": "loading", "done": "done"}
 
-def rich_progress(what: str) -> Callable[[FetchProgress], None] | None:
-    """A progress callback drawing one bar on stderr, or ``None`` when stderr is not a TTY."""
-    if not sys.stderr.isatty():
+
+def stderr_progress(
+    what: str, *, stream: TextIO | None = None, every: float = 0.2
+) -> Callable[[FetchProgress], None] | None:
+    """A callback that rewrites one status line on ``stream`` (stderr), at most every ``every``
+    seconds, and ends it with a newline when the fetch is done; ``None`` when the stream is not a
+    terminal (nothing to redraw on).
+
+    Example:
+        >>> import io
+        >>> class Tty(io.StringIO):
+        ...     def isatty(self): return True
+        >>> out = Tty()
+        >>> from mixpanel_data._services.fetcher import FetchProgress
+        >>> stderr_progress("events", stream=out)(FetchProgress("done", 2, 2, events=10))
+        >>> out.getvalue()
+        '\\rdone 2/2 · 10 events · 0/s\\x1b[K\\n'
+    """
+    out = stream if stream is not None else sys.stderr
+    if not out.isatty():
         return None
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    bar = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rows]:,} {task.fields[what]} · {task.fields[rate]:,.0f}/s"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    state: dict[str, Any] = {"task": None}
+    last = [float("-inf")]
 
     def update(p: FetchProgress) -> None:
-        if state["task"] is None:
-            bar.start()
-            state["task"] = bar.add_task(
-                "downloading", total=p.chunks_total or None, rows=0, rate=0.0, what=what
-            )
-        description = {"download": "downloading", "load": "loading", "done": "done"}[p.phase]
-        bar.update(
-            state["task"],
-            description=description,
-            completed=p.chunks_done,
-            total=p.chunks_total or None,
-            rows=p.events,
-            rate=p.rate,
-        )
-        if p.phase == "done":
-            bar.stop()
+        now = time.monotonic()
+        if p.phase != "done" and now - last[0] < every:
+            return
+        last[0] = now
+        total = f"/{p.chunks_total}" if p.chunks_total else ""
+        line = f"{_PHASES.get(p.phase, p.phase)} {p.chunks_done}{total} · {p.events:,} {what}"
+        out.write(f"\r{line} · {p.rate:,.0f}/s\x1b[K" + ("\n" if p.phase == "done" else ""))
+        out.flush()
 
     return update
+
+
+# The fetcher's name for it until it calls stderr_progress (the Rich bar moved to the CLI).
+rich_progress = stderr_progress
+
+__all__ = ["rich_progress", "stderr_progress"]

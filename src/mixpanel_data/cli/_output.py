@@ -19,6 +19,7 @@ import json
 import math
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -31,6 +32,29 @@ class Format(StrEnum):
     table = "table"
     csv = "csv"
     plain = "plain"
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A query's column names and rows, rendered as they are (no DataFrame on the way).
+
+    Example:
+        >>> render(Rows(["n"], [(1,), (float("nan"),)]), "jsonl")
+        '{"n": 1}\\n{"n": null}\\n'
+    """
+
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        """Records for json/jsonl (NaN and infinities become null, as JSON has no such numbers)."""
+        return [
+            {
+                c: None if isinstance(v, float) and not math.isfinite(v) else v
+                for c, v in zip(self.columns, row, strict=True)
+            }
+            for row in self.rows
+        ]
 
 
 def _default(value: Any) -> Any:
@@ -104,7 +128,7 @@ def render(value: Any, fmt: Format | str) -> str:
     if fmt is Format.jsonl:
         items: Iterable[Any] = data if isinstance(data, list) else [data]
         return "".join(json.dumps(i, default=_default, ensure_ascii=False) + "\n" for i in items)
-    cols, rows = _rows(data)
+    cols, rows = (list(value.columns), value.rows) if isinstance(value, Rows) else _rows(data)
     if fmt is Format.csv:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
@@ -118,7 +142,7 @@ def render(value: Any, fmt: Format | str) -> str:
     return _table(cols, rows)
 
 
-def _table(cols: list[str], rows: list[list[Any]]) -> str:
+def _table(cols: list[str], rows: Sequence[Sequence[Any]]) -> str:
     from rich.console import Console
     from rich.table import Table
 

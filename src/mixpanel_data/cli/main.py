@@ -1,8 +1,10 @@
 """The `mp` command: a thin Typer layer over the library.
 
 Each command builds what it needs (usually a :class:`~mixpanel_data.Workspace`), calls one library
-method and prints the result with :mod:`mixpanel_data.cli._output`. Heavy imports (duckdb, pandas,
-the generated client) happen inside commands so that ``mp --help`` stays fast.
+method and prints the result with :mod:`mixpanel_data.cli._output`. The command groups are listed in
+:data:`GROUPS` and imported only when named (:mod:`mixpanel_data.cli._lazy`), and help is plain
+text (no Rich), so ``mp --help`` imports typer and nothing heavy. Heavy imports (httpx, duckdb,
+pandas, the generated client) happen inside commands.
 
 Exit codes: 0 ok, 1 general error, 2 authentication, 3 bad arguments, 4 not found, 5 rate limited,
 130 interrupted.
@@ -10,7 +12,6 @@ Exit codes: 0 ok, 1 general error, 2 authentication, 3 bad arguments, 4 not foun
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import Annotated
 
@@ -18,23 +19,42 @@ import typer
 
 from mixpanel_data._version import __version__
 from mixpanel_data.cli import _state
-from mixpanel_data.cli.commands import api, auth, fetch, inspect, local, query, sandbox
+from mixpanel_data.cli._lazy import LazyEntry, LazyGroup
+
+# name -> modules under mixpanel_data.cli.commands (the first defines `app`; `local` adds
+# `query sql` and `inspect tables|schema|info|drop`) and the one line `mp --help` shows.
+GROUPS: dict[str, LazyEntry] = {
+    "api": LazyEntry(("api",), "Call any operation of Mixpanel's APIs by its id, or list them."),
+    "auth": LazyEntry(("auth",), "Manage Mixpanel accounts (service accounts)."),
+    "fetch": LazyEntry(
+        ("fetch",), "Fetch raw events or profiles into the local DuckDB (or stream them as JSONL)."
+    ),
+    "query": LazyEntry(
+        ("query", "local"),
+        "Ask Mixpanel now (segmentation, funnels, retention, ...) or the local store (sql).",
+    ),
+    "inspect": LazyEntry(
+        ("inspect", "local"),
+        "Discover events, properties, funnels, cohorts and saved reports (and local tables).",
+    ),
+    "sandbox": LazyEntry(("sandbox",), "The offline Mixpanel (sandbox) for demos and tests."),
+}
+
+
+class _Root(LazyGroup):
+    lazy = GROUPS
+
 
 app = typer.Typer(
     name="mp",
+    cls=_Root,
     help="Mixpanel from the terminal: discover, query live, fetch into DuckDB, answer with SQL.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(auth.app, name="auth")
-app.add_typer(fetch.app, name="fetch")
-app.add_typer(query.app, name="query")
-app.add_typer(inspect.app, name="inspect")
-app.add_typer(sandbox.app, name="sandbox")
-app.command("api", no_args_is_help=True)(api.api)
-_ = local  # registers `mp query sql` and `mp inspect tables|schema|info|drop`
 
 
 def _version(value: bool) -> None:
@@ -63,6 +83,8 @@ def _main(
     _state.STATE.quiet = quiet
     _state.STATE.verbose = verbose
     if verbose:
+        import logging
+
         logging.basicConfig(
             level=logging.DEBUG, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
         )

@@ -303,14 +303,6 @@ class SandboxData:
         """The saved cohort with that id, or None."""
         return next((c for c in self.fixtures.cohorts if c.id == cohort_id), None)
 
-    def cohort_member_ids(self, cohort: Cohort) -> list[str]:
-        """Distinct ids of the profiles the cohort's rule selects now (sorted)."""
-        with self.cursor() as cur:
-            rows = cur.execute(
-                f"SELECT distinct_id FROM profiles WHERE {cohort.rule_sql} ORDER BY distinct_id"
-            ).fetchall()
-        return [r[0] for r in rows]
-
     def cohort_counts(self) -> dict[int, int]:
         """Current member count of every cohort."""
         with self.cursor() as cur:

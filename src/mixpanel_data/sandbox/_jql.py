@@ -75,7 +75,6 @@ from mixpanel_data.sandbox._http import Request, Response, Route, SandboxHTTPErr
 TIMEOUT_SECONDS = 10.0
 MAX_MEMORY_BYTES = 1 << 30
 MAX_RESULT_BYTES = 32 * 1024 * 1024
-JOIN_TYPES = ("full", "left", "right", "inner")
 
 RUNTIME = r"""
 var params = {};

@@ -43,9 +43,8 @@ from mixpanel_data.sandbox._http import (
 )
 from mixpanel_data.sandbox._state import SandboxState
 
-# Every module that serves endpoints. A module listed in PLANNED_ROUTE_MODULES that does not exist
-# yet (or has no ROUTES yet) is skipped; until it lands its paths answer 404 with Mixpanel's error
-# body. Earlier modules win when two serve the same method and path.
+# Every module that serves endpoints (each has ROUTES). Earlier modules win when two serve the same
+# method and path.
 ROUTE_MODULES: list[str] = [
     # /_sandbox/...: faults, request log, health
     "mixpanel_data.sandbox._control",
@@ -66,9 +65,6 @@ ROUTE_MODULES: list[str] = [
     # POST /api/query/jql
     "mixpanel_data.sandbox._jql",
 ]
-PLANNED_ROUTE_MODULES = frozenset(
-    {"mixpanel_data.sandbox._analytics", "mixpanel_data.sandbox._app", "mixpanel_data.sandbox._jql"}
-)
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 MIN_WRITE = 64 * 1024
@@ -81,15 +77,7 @@ def load_routes(modules: Iterable[str] = ROUTE_MODULES) -> list[Route]:
     """Import the route modules and collect their ``ROUTES``."""
     routes: list[Route] = []
     for name in modules:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if name in PLANNED_ROUTE_MODULES and exc.name == name:
-                continue
-            raise
-        if name in PLANNED_ROUTE_MODULES and not hasattr(module, "ROUTES"):
-            continue  # being written: no routes yet
-        routes.extend(module.ROUTES)
+        routes.extend(importlib.import_module(name).ROUTES)
     return routes
 
 

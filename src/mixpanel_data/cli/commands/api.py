@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
+import typer.main
 
 from mixpanel_data.cli import _state
 from mixpanel_data.cli._options import Format, FormatOpt
@@ -218,3 +219,13 @@ def rows_of(answer: Any, fmt: Format) -> Any:
 
 
 __all__ = ["api", "describe_rows", "list_rows", "parse_params", "read_body", "rows_of"]
+
+
+def _command() -> Any:
+    """``mp api`` as one ready click command (the root group loads it lazily under ``api``)."""
+    holder = typer.Typer(rich_markup_mode=None, add_completion=False)
+    holder.command("api", no_args_is_help=True)(api)
+    return typer.main.get_command(holder)
+
+
+app = _command()

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mixpanel_data.cli import _state
-from mixpanel_data.cli._output import Format, emit, err
+from mixpanel_data.cli._output import Format, Rows, emit, err
 from mixpanel_data.cli.commands import inspect, query
 
 if TYPE_CHECKING:
@@ -39,6 +39,16 @@ def _open(db: Path | None, *, read_only: bool = False) -> Workspace:
     return _state.workspace()
 
 
+def _query(ws: Workspace, statement: str) -> Rows:
+    """Run ``statement`` and keep DuckDB's column names and Python rows (pandas stays unloaded)."""
+    from mixpanel_data._storage._errors import user_query
+
+    with user_query(statement):
+        result = ws.storage.connection.execute(statement)
+        columns = [d[0] for d in result.description or ()]
+        return Rows(columns, result.fetchall())
+
+
 @query.app.command("sql")
 def sql(
     statement: Annotated[
@@ -53,7 +63,7 @@ def sql(
     db: DbOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
 ) -> None:
-    """Run SQL on the local store, e.g. `mp query sql "SELECT count(*) FROM events"`."""
+    """Run SQL on the local store: `mp query sql "SELECT count(*) FROM events"`."""
     if file is not None:
         if not file.exists():
             raise _state.fail(f"no SQL file at {file}", _state.EXIT_NOT_FOUND)
@@ -65,7 +75,7 @@ def sql(
             value = ws.sql_scalar(statement)
             emit(value if fmt is not Format.table else str(value), Format.plain)
             return
-        emit(ws.sql(statement), fmt)
+        emit(_query(ws, statement), fmt)
 
 
 @inspect.app.command("tables")

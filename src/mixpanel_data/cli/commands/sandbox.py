@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mixpanel_data.cli import _state
+
 if TYPE_CHECKING:
     from mixpanel_data.sandbox import Sandbox
 
@@ -46,16 +48,23 @@ def serve(
     verbose: Annotated[bool, typer.Option("--verbose", help="Log each request to stderr.")] = False,
 ) -> None:
     """Serve a synthetic Mixpanel project until Ctrl-C; prints the URL and `export MP_...` lines."""
-    from mixpanel_data.sandbox import serve_forever
+    try:
+        from mixpanel_data.sandbox import serve_forever
 
-    serve_forever(
-        seed,
-        users,
-        days,
-        end_date,
-        events,
-        rate_limits,
-        port=port,
-        verbose=verbose,
-        on_ready=_print_json if as_json else None,
-    )
+        serve_forever(
+            seed,
+            users,
+            days,
+            end_date,
+            events,
+            rate_limits,
+            port=port,
+            verbose=verbose,
+            on_ready=_print_json if as_json else None,
+        )
+    except ModuleNotFoundError as exc:
+        if exc.name != "py_mini_racer":
+            raise
+        raise _state.fail(
+            "the sandbox needs its extra: pip install 'mixpanel_data[sandbox]'", _state.EXIT_ERROR
+        ) from None

@@ -34,7 +34,7 @@ import calendar
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, Literal, TypeAlias
 
 import duckdb
@@ -553,8 +553,3 @@ def to_csv(body: Mapping[str, Any]) -> str:
     for key in data["series"]:
         writer.writerow([key, *(data["values"][n].get(key, 0) for n in names)])
     return buffer.getvalue()
-
-
-def today_window(today: date, days: int) -> Window:
-    """The ``days`` days that end with ``today``."""
-    return Window.of(today - timedelta(days=days - 1), today)
