@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from mixpanel_data.exceptions import ConfigError
 
 if TYPE_CHECKING:
-    import duckdb
     import pandas as pd
 
     from mixpanel_data._api.clients import ApiClients
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
     from mixpanel_data._services.fetcher import Fetcher
     from mixpanel_data._services.live_query import LiveQueryService
     from mixpanel_data._storage.engine import StorageEngine
-    from mixpanel_data._storage.types import TableInfo, TableSchema
+    from mixpanel_data._storage.types import Connection, TableInfo, TableSchema
     from mixpanel_data.results import (
         ActivityFeedResult,
         BookmarkInfo,
@@ -207,7 +206,7 @@ class Workspace:
         return self._storage
 
     @property
-    def connection(self) -> duckdb.DuckDBPyConnection:
+    def connection(self) -> Connection:
         """The DuckDB connection, for anything the methods below do not cover."""
         return self.storage.connection
 

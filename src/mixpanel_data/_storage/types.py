@@ -12,7 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+
+if TYPE_CHECKING:
+    import duckdb
+
+# The store's connection type, for annotations outside _storage (which never import duckdb).
+Connection: TypeAlias = "duckdb.DuckDBPyConnection"
 
 TableType = Literal["events", "profiles"]
 StorageKind = Literal["file", "ephemeral", "memory"]
@@ -179,6 +185,7 @@ class TableMetadata:
 
 __all__ = [
     "ColumnInfo",
+    "Connection",
     "LoadMetadata",
     "LoadResult",
     "StorageInfo",
