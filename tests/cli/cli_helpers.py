@@ -1,30 +1,42 @@
 """Helpers for the `mp` CLI tests: running `mp`, and checking what it prints.
 
-End-to-end behaviour (exit codes, stderr, no traceback) goes through a real subprocess
-(``python -m mixpanel_data.cli.main``) with its stdin closed (not a TTY); typer's ``CliRunner`` is
-used only to check how output is rendered. Every run asserts that stderr has no traceback.
+Most tests run `mp` in this process with :func:`run_in_process`: the same entry point as the
+console script (:func:`mixpanel_data.cli._state.run`, so the same exit codes and one-line errors),
+with its own environment, stdin (never a TTY), stdout, stderr and logging. A few tests keep a real
+subprocess (:func:`run_mp`) for what only a process shows: exit statuses, signals, closed pipes and
+start-up imports. Every run asserts that nothing printed a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from typer.testing import CliRunner
-
+from mixpanel_data._pacing import reset_pacers
+from mixpanel_data.cli import _state
 from mixpanel_data.cli._output import render
 from mixpanel_data.cli.main import app
 
 FORMATS = ("json", "jsonl", "table", "csv", "plain")
 ENTRY = (sys.executable, "-m", "mixpanel_data.cli.main")
+
+# `mp` in a child whose Ctrl-C raises KeyboardInterrupt whatever the parent's SIGINT disposition
+# (a child inherits SIG_IGN, e.g. from a shell's background job, and Python then keeps it).
+_WITH_SIGINT = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('mixpanel_data.cli.main', run_name='__main__')"
+)
+ENTRY_WITH_SIGINT = (sys.executable, "-c", _WITH_SIGINT)
 
 
 # -- running `mp` -----------------------------------------------------------------------------
@@ -94,10 +106,72 @@ def run_mp(
 MpRunner = Callable[..., Run]
 
 
+def _text_stream(data: str = "") -> io.TextIOWrapper:
+    return io.TextIOWrapper(io.BytesIO(data.encode()), encoding="utf-8", write_through=True)
+
+
+def _read(stream: io.TextIOWrapper) -> str:
+    stream.flush()
+    buffer = stream.buffer
+    assert isinstance(buffer, io.BytesIO)
+    return buffer.getvalue().decode("utf-8")
+
+
+@contextlib.contextmanager
+def _environment(env: Mapping[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextlib.contextmanager
+def _own_logging() -> Iterator[None]:
+    """No root handler during the run (so `-v` logs to the run's stderr), then as before."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    root.handlers.clear()
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+
+
+def run_in_process(
+    *args: str, env: Mapping[str, str] | None = None, input: str | None = None
+) -> Run:
+    """Run `mp ARGS` in this process, as the console script would (see the module doc).
+
+    ``env`` replaces the whole environment for the run (default: the current one); stdin holds
+    ``input`` (or nothing) and is not a TTY.
+    """
+    out, err, stdin = _text_stream(), _text_stream(), _text_stream(input or "")
+    reset_pacers()
+    with (
+        _environment(dict(os.environ) if env is None else env),
+        _own_logging(),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        saved_stdin, sys.stdin = sys.stdin, stdin
+        try:
+            code = _state.run(app, list(args))
+        finally:
+            sys.stdin = saved_stdin
+    run = Run(tuple(args), code, _read(out), _read(err))
+    assert "Traceback" not in run.stderr, str(run)
+    assert "Traceback" not in run.stdout, str(run)
+    return run
+
+
 def invoke(args: Sequence[str], env: Mapping[str, str] | None = None) -> Run:
-    """Run `mp ARGS` in-process with typer's CliRunner (output rendering checks only)."""
-    result = CliRunner().invoke(app, list(args), env=dict(env or {}), catch_exceptions=False)
-    return Run(tuple(args), result.exit_code, result.stdout, result.stderr)
+    """`mp ARGS` in this process with ``env`` added to the current environment."""
+    return run_in_process(*args, env={**os.environ, **(env or {})})
 
 
 # -- checking output --------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Fixtures for the `mp` CLI tests: an isolated home, a module-scoped sandbox and ways to run `mp`
-(see cli_helpers.py).
+(in this process by default; see cli_helpers.py).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
-from cli_helpers import MpRunner, Run, isolated_env, run_mp
+from cli_helpers import MpRunner, Run, isolated_env, run_in_process
 
 from mixpanel_data._pacing import reset_pacers
 from mixpanel_data._workspace import Workspace
@@ -75,11 +75,11 @@ def sb_env(sandbox: Sandbox, home_env: dict[str, str]) -> dict[str, str]:
 
 @pytest.fixture
 def mp(sb_env: dict[str, str]) -> MpRunner:
-    """``mp(*args, input=None, env_extra=None)``: run `mp` against the sandbox."""
+    """``mp(*args, input=None, env_extra=None)``: run `mp` in this process against the sandbox."""
 
     def call(
         *args: str, input: str | None = None, env_extra: Mapping[str, str] | None = None
     ) -> Run:
-        return run_mp(*args, env={**sb_env, **(env_extra or {})}, input=input)
+        return run_in_process(*args, env={**sb_env, **(env_extra or {})}, input=input)
 
     return call

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_helpers import FORMATS, Run, check_format, run_mp
+from cli_helpers import FORMATS, Run, check_format, run_in_process
 
 from mixpanel_data.sandbox import Fault, Sandbox, SandboxCredentials
 
@@ -47,7 +47,7 @@ def config(home_env: dict[str, str]) -> Path:
 
 
 class Auth:
-    """`mp` with an isolated home and no MP_* credentials in the environment."""
+    """`mp` (in this process) with an isolated home and no MP_* credentials in the environment."""
 
     def __init__(self, env: dict[str, str], url: str) -> None:
         self.env = env
@@ -55,7 +55,7 @@ class Auth:
         self.runs: list[Run] = []
 
     def __call__(self, *args: str, input: str | None = None, **env: str) -> Run:
-        run = run_mp(*args, env={**self.env, **env}, input=input)
+        run = run_in_process(*args, env={**self.env, **env}, input=input)
         self.runs.append(run)
         return run
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import typer.main
-from cli_helpers import invoke, isolated_env, run_mp
+from cli_helpers import invoke, isolated_env, run_in_process, run_mp
 
 import mixpanel_data
 from mixpanel_data.cli.main import app
@@ -62,7 +62,7 @@ def test_every_command_and_parameter_has_help(path: tuple[str, ...]) -> None:
 @pytest.mark.parametrize("group", [None, *GROUPS])
 def test_group_help_exits_0(group: str | None, tmp_path: Path) -> None:
     args = ("--help",) if group is None else (group, "--help")
-    run = run_mp(*args, env=isolated_env(tmp_path))
+    run = run_in_process(*args, env=isolated_env(tmp_path))
     assert run.code == 0, str(run)
     assert "Usage:" in run.stdout and run.stderr == ""
     if group is None:
@@ -84,7 +84,7 @@ def test_readme_mentions_every_group() -> None:
 
 
 def test_version(tmp_path: Path) -> None:
-    run = run_mp("--version", env=isolated_env(tmp_path))
+    run = run_in_process("--version", env=isolated_env(tmp_path))
     assert run.code == 0, str(run)
     assert mixpanel_data.__version__ in run.stdout
 

@@ -1,21 +1,19 @@
 """Every live `mp query ...` command against the sandbox (credentials from MP_* variables).
 
-Per command: `-f json` in a subprocess gives the same answer as the library's call with the same
-arguments; every `--format` is well formed (rendered in-process); jsonl and csv hold the same rows.
-Bad input: one-line errors and the documented exit codes, never a traceback.
+Per command: `-f json` gives the same answer as the library's call with the same arguments; every
+`--format` is well formed; jsonl and csv hold the same rows. Bad input: one-line errors and the
+documented exit codes, never a traceback. All in this process (test_cli_process.py keeps the
+checks that need a real `mp` process: exit statuses and Ctrl-C).
 """
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from cli_helpers import ENTRY, FORMATS, MpRunner, as_json, check_format, invoke
+from cli_helpers import FORMATS, MpRunner, as_json, check_format, invoke, run_in_process
 
 from mixpanel_data._workspace import Workspace
 from mixpanel_data.sandbox import Fault, Sandbox
@@ -65,7 +63,7 @@ def cases(sb: Sandbox, ws: Workspace) -> dict[str, Case]:
             lambda w: w.segmentation_average("Purchase", on="amount", **dates),
         ),
         "event-counts": Case(
-            ["event-counts", "-e", "Page View,Login", *span],
+            ["event-counts", "-e", "Page View", "-e", "Login", *span],
             lambda w: w.event_counts(["Page View", "Login"], **dates),
         ),
         "property-counts": Case(
@@ -87,7 +85,7 @@ def cases(sb: Sandbox, ws: Workspace) -> dict[str, Case]:
             lambda w: w.jql(JQL, {"from": f, "to": t}),
         ),
         "activity-feed": Case(
-            ["activity-feed", "--users", ",".join(users), *span],
+            ["activity-feed", *[a for u in users for a in ("--users", u)], *span],
             lambda w: w.activity_feed(users, **dates),
         ),
     }  # fmt: skip
@@ -199,10 +197,8 @@ def test_funnel_plain_shows_the_steps(
 
 
 @pytest.mark.parametrize("name", ["funnel", "retention", "flows", "activity-feed"])
-def test_subprocess_table_fits_80_columns(
-    name: str, all_cases: dict[str, Case], mp: MpRunner
-) -> None:
-    run = mp("query", *all_cases[name].args, "-f", "table")  # stdout is a pipe, not a TTY
+def test_table_fits_80_columns(name: str, all_cases: dict[str, Case], mp: MpRunner) -> None:
+    run = mp("query", *all_cases[name].args, "-f", "table")  # stdout is not a TTY
     assert run.code == 0, str(run)
     check_format("table", run.stdout)
 
@@ -308,36 +304,9 @@ def test_wrong_secret_exits_2(sandbox: Sandbox, mp: MpRunner) -> None:
 
 
 def test_no_credentials_says_how_to_get_some(home_env: dict[str, str]) -> None:
-    from cli_helpers import run_mp
-
-    run = run_mp("query", "frequency", "--from", "2026-01-01", "--to", "2026-01-02", env=home_env)
+    run = run_in_process(
+        "query", "frequency", "--from", "2026-01-01", "--to", "2026-01-02", env=home_env
+    )
     assert run.code != 0, str(run)
     line = run.error_line()
     assert "mp auth add" in line and "mp sandbox serve" in line
-
-
-def test_ctrl_c_exits_130(sandbox: Sandbox, sb_env: dict[str, str]) -> None:
-    sandbox.faults.add(Fault(kind="slow", delay=10, times=None))
-    sandbox.clear_requests()
-    proc = subprocess.Popen(
-        [*ENTRY, *_seg(sandbox)],
-        env=sb_env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not any(r.path == "/api/query/segmentation" for r in sandbox.requests):
-            assert time.monotonic() < deadline, "the query never reached the sandbox"
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 130, err
-    assert "Traceback" not in err and "Interrupted" in err
-    assert out == ""

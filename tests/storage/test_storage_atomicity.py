@@ -204,9 +204,12 @@ def test_interrupt_from_another_thread_rolls_back(loaded: StorageEngine, tmp_pat
     assert loaded.sql_scalar("SELECT 1") == 1
 
 
+# The child raises KeyboardInterrupt on SIGINT even when this process ignores SIGINT (a child
+# inherits SIG_IGN, and Python then leaves it).
 CHILD = textwrap.dedent(
     """
-    import sys
+    import signal, sys
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from mixpanel_data._storage import StorageEngine
     store = StorageEngine(sys.argv[1])
     def progress(step):

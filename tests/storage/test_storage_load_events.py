@@ -325,3 +325,36 @@ def test_events_load_without_keeping_line_order_and_the_setting_comes_back(
     store.load_events("events", [f], progress=lambda step: during.add(store.sql_scalar(order)))
     assert during == {False}
     assert store.sql_scalar(order) is True
+
+
+@pytest.mark.parametrize(
+    ("bad", "params"),
+    [
+        (LoadMetadata(to_date="2024-02-30"), ["to_date"]),
+        (
+            LoadMetadata(from_date=date(2024, 2, 2), to_date=date(2024, 2, 1)),
+            ["from_date", "to_date"],
+        ),
+        (LoadMetadata(filter_events="Login"), ["filter_events"]),
+    ],
+)
+def test_metadata_errors_name_the_field(
+    store: StorageEngine, tmp_path: Path, bad: LoadMetadata, params: list[str]
+) -> None:
+    f = write_lines(tmp_path / "a.jsonl", [export_event(1)])
+    with pytest.raises(ValidationError) as info:
+        store.load_events("events", [f], metadata=bad)
+    assert info.value.details["params"] == params
+
+
+def test_metadata_dates_as_objects_are_stored_as_given(
+    store: StorageEngine, tmp_path: Path
+) -> None:
+    f = write_lines(tmp_path / "a.jsonl", [export_event(1)])
+    days = (date(1970, 1, 1), date(9998, 12, 31))
+    store.load_events("events", [f], metadata=LoadMetadata(from_date=days[0], to_date=days[1]))
+    meta = store.get_metadata("events")
+    assert meta is not None
+    assert (meta.from_date, meta.to_date) == days
+    info = {t.name: t for t in store.tables()}["events"]
+    assert (info.from_date, info.to_date) == days

@@ -685,6 +685,8 @@ def _no_progress(step: str) -> None:
 
 
 def _as_date(value: date | str | None, field: str) -> date | None:
+    """A ``date`` is stored as given (the fetcher hands over days its validation already
+    checked); only a string is read, once."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -694,7 +696,10 @@ def _as_date(value: date | str | None, field: str) -> date | None:
     if isinstance(value, str) and _DATE.fullmatch(value):
         with contextlib.suppress(ValueError):
             return date.fromisoformat(value)
-    raise ValidationError(f"{field} must be a date or 'YYYY-MM-DD', not {value!r}")
+    raise ValidationError(
+        f"{field} must be a date or 'YYYY-MM-DD', not {value!r}",
+        details={"param": field, "params": [field]},
+    )
 
 
 def _earliest(a: date | None, b: date | None) -> date | None:
@@ -713,9 +718,15 @@ def _metadata_row(table: str, kind: TableType, meta: LoadMetadata) -> list[Any]:
     from_date = _as_date(meta.from_date, "from_date")
     to_date = _as_date(meta.to_date, "to_date")
     if from_date and to_date and from_date > to_date:
-        raise ValidationError(f"from_date {from_date} is after to_date {to_date}")
+        raise ValidationError(
+            f"from_date {from_date} is after to_date {to_date}",
+            details={"param": "from_date", "params": ["from_date", "to_date"]},
+        )
     if isinstance(meta.filter_events, str):
-        raise ValidationError("filter_events must be a list of event names, not a string")
+        raise ValidationError(
+            "filter_events must be a list of event names, not a string",
+            details={"param": "filter_events", "params": ["filter_events"]},
+        )
     try:
         filter_events = None if meta.filter_events is None else json.dumps(list(meta.filter_events))
         details = json.dumps(dict(meta.details or {}))

@@ -131,7 +131,8 @@ class LoadResult:
 class LoadMetadata:
     """What the caller knows about a load; stored in ``_metadata`` with the rows.
 
-    Dates are ``date`` objects or ``YYYY-MM-DD`` strings. ``fetched_at`` defaults to now (UTC);
+    Dates are ``date`` objects (stored as given: the fetcher passes the days its validation
+    checked) or, for convenience, ``YYYY-MM-DD`` strings. ``fetched_at`` defaults to now (UTC);
     a naive datetime is taken as UTC. ``details`` is any JSON-serialisable mapping a resumed or
     incremental fetch needs (e.g. the last complete day); the engine stores it as given.
 

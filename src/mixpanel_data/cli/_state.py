@@ -1,5 +1,9 @@
 """State shared by the `mp` commands (global options) and the one error handler.
 
+The handler turns every error into one line on stderr and an exit code. An error that names a
+Python parameter (``details["param"]``, set by the library's validation) is shown with the flag
+of the running command instead: ``from_date`` becomes ``--from``, ``born_event`` ``--born``.
+
 Example:
     >>> STATE.account is None
     True
@@ -9,7 +13,9 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -65,10 +71,12 @@ def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     return typer.Exit(code)
 
 
-def run(app: typer.Typer) -> int:
-    """Run ``app`` standalone=False and map every outcome to an exit code (no tracebacks)."""
+def run(app: typer.Typer, args: Sequence[str] | None = None) -> int:
+    """Run ``app`` on ``args`` (default: ``sys.argv[1:]``) and map every outcome to an exit code
+    (no tracebacks)."""
+    argv = list(sys.argv[1:] if args is None else args)
     try:
-        result = app(standalone_mode=False, prog_name="mp")
+        result = app(args=argv, standalone_mode=False, prog_name="mp")
         code = int(result) if isinstance(result, int) else EXIT_OK
         if code == EXIT_INTERRUPTED:  # Typer turns Ctrl-C into this code without a word
             err("Interrupted.")
@@ -77,7 +85,7 @@ def run(app: typer.Typer) -> int:
         err("Interrupted.")
         return EXIT_INTERRUPTED
     except MixpanelDataError as exc:
-        err(f"Error: {exc.message}")
+        err(f"Error: {with_flags(exc, app, argv)}")
         return exc.exit_code
     except typer.Abort:
         err("Aborted.")
@@ -96,6 +104,51 @@ def run(app: typer.Typer) -> int:
             return EXIT_OK
         err(f"Error: {exc.strerror or exc}")
         return EXIT_ERROR
+
+
+def with_flags(exc: MixpanelDataError, app: typer.Typer, argv: Sequence[str]) -> str:
+    """``exc.message`` with each parameter it names written as the command's flag.
+
+    Example: ``from_date '2026-13-01' is not a real date`` -> ``--from '2026-13-01' is not ...``
+    for `mp query segmentation`. A parameter the command has no option for stays as it is.
+    """
+    params = exc.details.get("params") or [exc.details.get("param")]
+    names = [p for p in params if isinstance(p, str)]
+    if not names:
+        return exc.message
+    try:
+        flags = _command_flags(app, argv)
+    except Exception:  # an unparsable command line: keep the library's words
+        return exc.message
+    message = exc.message
+    for name in names:
+        flag = flags.get(name)
+        if flag is not None:
+            message = re.sub(rf"(?<![\w'\"-]){re.escape(name)}(?![\w'\"-])", flag, message)
+    return message
+
+
+def _command_flags(app: typer.Typer, argv: Sequence[str]) -> dict[str, str]:
+    """Python parameter name -> long flag of the command ``argv`` runs (re-parsed without
+    running anything). A trailing ``_`` (``type_``) is dropped, as the library has none."""
+    from typer.main import get_command
+
+    command: Any = get_command(app)
+    ctx = command.make_context("mp", list(argv), resilient_parsing=True)
+    while hasattr(command, "commands"):
+        rest = [*getattr(ctx, "_protected_args", ()), *ctx.args]
+        if not rest:
+            break
+        name, command, rest = command.resolve_command(ctx, rest)
+        if command is None:
+            break
+        ctx = command.make_context(name, rest, parent=ctx, resilient_parsing=True)
+    flags: dict[str, str] = {}
+    for param in getattr(command, "params", []):
+        longs = [o for o in param.opts if o.startswith("--")]
+        if param.name and longs:
+            flags[param.name.rstrip("_")] = max(longs, key=len)
+    return flags
 
 
 def _silence_stdout() -> None:

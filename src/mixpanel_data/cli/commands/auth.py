@@ -13,11 +13,10 @@ from typing import Annotated
 import typer
 
 from mixpanel_data.cli import _state
-from mixpanel_data.cli._output import Format, emit, err
+from mixpanel_data.cli._options import Format, FormatOpt
+from mixpanel_data.cli._output import emit, err
 
 app = typer.Typer(no_args_is_help=True, help="Manage Mixpanel accounts (service accounts).")
-
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 
 def _read_secret(from_stdin: bool, env_name: str, prompt: str, required: bool) -> str | None:

@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from mixpanel_data.cli import _state
-from mixpanel_data.cli._output import Format, emit, err
+from mixpanel_data.cli._options import (
+    DbOpt,
+    Format,
+    FormatOpt,
+    FromOpt,
+    ToOpt,
+    list_option,
+    names,
+)
+from mixpanel_data.cli._output import emit, err
 
 if TYPE_CHECKING:
     from mixpanel_data._workspace import Workspace
@@ -20,24 +29,6 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Fetch raw events or profiles into the local DuckDB (or stream them as JSONL).",
 )
-
-FormatOpt = Annotated[
-    Format, typer.Option("--format", "-f", help="How to print the fetch summary.")
-]
-DbOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--db",
-        envvar="MP_DB",
-        help="DuckDB file to write (default: ~/.mp/data/<project_id>.duckdb).",
-    ),
-]
-
-
-def _split(values: str | None) -> list[str] | None:
-    if values is None:
-        return None
-    return [v.strip() for v in values.split(",") if v.strip()]
 
 
 def _open(db: Path | None, stdout: bool) -> Workspace:
@@ -64,14 +55,10 @@ def _write_jsonl(rows: Iterator[dict[str, Any]]) -> int:
 @app.command("events")
 def fetch_events(
     name: Annotated[str, typer.Argument(help="Table to create (or append to).")] = "events",
-    from_date: Annotated[
-        str, typer.Option("--from", help="First day, YYYY-MM-DD (inclusive, UTC).")
-    ] = ...,  # type: ignore[assignment]
-    to_date: Annotated[
-        str, typer.Option("--to", help="Last day, YYYY-MM-DD (inclusive, UTC).")
-    ] = ...,  # type: ignore[assignment]
+    from_date: FromOpt = ...,  # type: ignore[assignment]
+    to_date: ToOpt = ...,  # type: ignore[assignment]
     events: Annotated[
-        str | None, typer.Option("--events", "-e", help="Only these events, comma-separated.")
+        list[str] | None, list_option("--events", "-e", help="Only this event (default: all).")
     ] = None,
     where: Annotated[
         str | None, typer.Option("--where", "-w", help='Filter, e.g. properties["plan"] == "pro".')
@@ -88,7 +75,7 @@ def fetch_events(
     chunk_days: Annotated[
         int, typer.Option("--chunk-days", min=1, max=100, help="Days per export request.")
     ] = 7,
-    workers: Annotated[
+    max_workers: Annotated[
         int, typer.Option("--workers", min=1, max=10, help="Concurrent export requests.")
     ] = 3,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
@@ -105,7 +92,7 @@ def fetch_events(
                 ws.stream_events(
                     from_date=from_date,
                     to_date=to_date,
-                    events=_split(events),
+                    events=names(events, "--events"),
                     where=where,
                     raw=raw,
                 )
@@ -117,12 +104,12 @@ def fetch_events(
             name,
             from_date=from_date,
             to_date=to_date,
-            events=_split(events),
+            events=names(events, "--events"),
             where=where,
             append=append,
             progress=not no_progress and _state.STATE.show_progress,
             chunk_days=chunk_days,
-            max_workers=workers,
+            max_workers=max_workers,
             resume=not no_resume,
         )
         emit(result, fmt)
@@ -134,12 +121,12 @@ def fetch_profiles(
     where: Annotated[
         str | None, typer.Option("--where", "-w", help='Filter, e.g. user["plan"] == "pro".')
     ] = None,
-    cohort: Annotated[
+    cohort_id: Annotated[
         int | None, typer.Option("--cohort", help="Only this cohort's users.")
     ] = None,
     output_properties: Annotated[
-        str | None,
-        typer.Option("--output-properties", help="Only these properties, comma-separated."),
+        list[str] | None,
+        list_option("--output-properties", help="Only this property (default: all)."),
     ] = None,
     append: Annotated[
         bool, typer.Option("--append", help="Add to an existing table (same id: last wins).")
@@ -160,8 +147,8 @@ def fetch_profiles(
             count = _write_jsonl(
                 ws.stream_profiles(
                     where=where,
-                    cohort_id=cohort,
-                    output_properties=_split(output_properties),
+                    cohort_id=cohort_id,
+                    output_properties=names(output_properties, "--output-properties"),
                     raw=raw,
                 )
             )
@@ -171,8 +158,8 @@ def fetch_profiles(
         result = ws.fetch_profiles(
             name,
             where=where,
-            cohort_id=cohort,
-            output_properties=_split(output_properties),
+            cohort_id=cohort_id,
+            output_properties=names(output_properties, "--output-properties"),
             append=append,
             progress=not no_progress and _state.STATE.show_progress,
         )

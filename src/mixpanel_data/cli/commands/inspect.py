@@ -12,17 +12,13 @@ from typing import Annotated, Any
 import typer
 
 from mixpanel_data.cli import _state
-from mixpanel_data.cli._output import Format, emit
+from mixpanel_data.cli._options import Format, FormatOpt
+from mixpanel_data.cli._output import emit
 
 app = typer.Typer(
     no_args_is_help=True,
     help="Discover events, properties, funnels, cohorts and saved reports (and local tables).",
 )
-
-FormatOpt = Annotated[
-    Format,
-    typer.Option("--format", "-f", envvar="MP_FORMAT", help="json, jsonl, table, csv or plain."),
-]
 
 
 def _emit_items(items: list[Any], fmt: Format) -> None:
@@ -52,7 +48,9 @@ def properties(
 
 @app.command("values")
 def values(
-    property_name: Annotated[str, typer.Argument(help="The property whose values to list.")],
+    property_: Annotated[
+        str, typer.Argument(metavar="PROPERTY", help="The property whose values to list.")
+    ],
     event: Annotated[
         str, typer.Option("--event", "-e", help="The event the property is on.")
     ] = ...,  # type: ignore[assignment]
@@ -61,9 +59,9 @@ def values(
     ] = 100,
     fmt: FormatOpt = Format.json,
 ) -> None:
-    """The most common values of PROPERTY_NAME on an event, as text."""
+    """The most common values of PROPERTY on an event, as text."""
     with _state.workspace() as ws:
-        _emit_items(ws.list_property_values(property_name, event=event, limit=limit), fmt)
+        _emit_items(ws.list_property_values(property_, event=event, limit=limit), fmt)
 
 
 @app.command("funnels")

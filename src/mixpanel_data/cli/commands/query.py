@@ -1,9 +1,10 @@
 """`mp query ...`: live analytics queries (and, from the storage side, `mp query sql`).
 
 Each command builds a Workspace, calls one method and prints the result: ``json`` gives the
-result's ``to_dict()``; ``jsonl``, ``csv``, ``table`` and ``plain`` give its tidy rows (``.df``),
-with dates written ``YYYY-MM-DD``. Arguments are checked by the library, so a bad date, unit or
-expression exits with code 3 and a one-line message saying what is allowed.
+result's ``to_dict()`` (the whole result); ``jsonl``, ``csv``, ``table`` and ``plain`` give its
+tidy rows (``.df``), with dates written ``YYYY-MM-DD``. Arguments are checked by the library, so
+a bad date, unit or expression exits with code 3 and a one-line message that names the flag and
+says what is allowed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from mixpanel_data.cli import _state
-from mixpanel_data.cli._output import Format, emit
+from mixpanel_data.cli._options import Format, FormatOpt, FromOpt, ToOpt, list_option, names
+from mixpanel_data.cli._output import emit
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,19 +30,8 @@ app = typer.Typer(
     help="Ask Mixpanel now (segmentation, funnels, retention, ...) or the local store (sql).",
 )
 
-# -- shared options ---------------------------------------------------------------------------
+# -- options shared by the commands of this group ----------------------------------------------
 
-FormatOpt = Annotated[
-    Format,
-    typer.Option(
-        "--format",
-        "-f",
-        envvar="MP_FORMAT",
-        help="json (the whole result), or the result's rows as jsonl, csv, table or plain.",
-    ),
-]
-FromOpt = Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD (inclusive).")]
-ToOpt = Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD (inclusive).")]
 EventOpt = Annotated[str, typer.Option("--event", "-e", help="The event to query.")]
 WhereOpt = Annotated[
     str | None,
@@ -64,10 +55,6 @@ TypeOpt = Annotated[
         "--type", "-t", help="general (every event), unique (users) or average (per user)."
     ),
 ]
-
-
-def _split(values: str) -> list[str]:
-    return [v.strip() for v in values.split(",") if v.strip()]
 
 
 # -- output -----------------------------------------------------------------------------------
@@ -232,19 +219,21 @@ CountUnitOpt = Annotated[
 
 @app.command("event-counts")
 def event_counts(
-    events: Annotated[
-        str, typer.Option("--events", "-e", help='Events to count, comma-separated: "A,B".')
-    ] = ...,  # type: ignore[assignment]
+    events: Annotated[list[str], list_option("--events", "-e", help="An event to count.")] = ...,  # type: ignore[assignment]
     from_date: FromOpt = ...,  # type: ignore[assignment]
     to_date: ToOpt = ...,  # type: ignore[assignment]
     unit: CountUnitOpt = "day",
     type_: TypeOpt = "general",
     fmt: FormatOpt = Format.json,
 ) -> None:
-    """Count several events per time bucket."""
+    """Count several events per time bucket: `-e Login -e "Page View"` (one -e per event)."""
     with _state.workspace() as ws:
         result = ws.event_counts(
-            _split(events), from_date=from_date, to_date=to_date, unit=unit, type=type_
+            names(events, "--events") or [],
+            from_date=from_date,
+            to_date=to_date,
+            unit=unit,
+            type=type_,
         )
     emit_result(result, fmt)
 
@@ -252,7 +241,7 @@ def event_counts(
 @app.command("property-counts")
 def property_counts(
     event: EventOpt = ...,  # type: ignore[assignment]
-    property_name: Annotated[
+    property_: Annotated[
         str, typer.Option("--property", "-p", help="The property whose values split the counts.")
     ] = ...,  # type: ignore[assignment]
     from_date: FromOpt = ...,  # type: ignore[assignment]
@@ -260,8 +249,7 @@ def property_counts(
     unit: CountUnitOpt = "day",
     type_: TypeOpt = "general",
     values: Annotated[
-        str | None,
-        typer.Option("--values", help='Only these values, comma-separated: "free,pro".'),
+        list[str] | None, list_option("--values", help="Only this value of the property.")
     ] = None,
     limit: Annotated[
         int | None, typer.Option("--limit", "-l", help="How many top values (default 255).")
@@ -271,8 +259,8 @@ def property_counts(
     """Count one event per value of one property per time bucket."""
     with _state.workspace() as ws:
         result = ws.property_counts(
-            event, property_name, from_date=from_date, to_date=to_date, unit=unit, type=type_,
-            values=None if values is None else _split(values), limit=limit,
+            event, property_, from_date=from_date, to_date=to_date, unit=unit, type=type_,
+            values=names(values, "--values"), limit=limit,
         )  # fmt: skip
     emit_result(result, fmt)
 
@@ -316,7 +304,7 @@ def funnel(
 
 @app.command("retention")
 def retention(
-    born: Annotated[
+    born_event: Annotated[
         str | None,
         typer.Option("--born", "-b", help="Event that puts users in a cohort (birth retention)."),
     ] = None,
@@ -336,7 +324,7 @@ def retention(
     interval: Annotated[
         int, typer.Option("--interval", "-i", help="Units per period (at most 90 days).")
     ] = 1,
-    intervals: Annotated[
+    interval_count: Annotated[
         int, typer.Option("--intervals", "-n", help="How many periods after period 0.")
     ] = 10,
     unit: Annotated[
@@ -353,9 +341,9 @@ def retention(
     """Cohorts by date and how many came back in each later period."""
     with _state.workspace() as ws:
         result = ws.retention(
-            born, return_event, from_date=from_date, to_date=to_date,  # type: ignore[arg-type]
+            born_event, return_event, from_date=from_date, to_date=to_date,  # type: ignore[arg-type]
             born_where=born_where, return_where=return_where, interval=interval,
-            interval_count=intervals, unit=unit, retention_type=retention_type,
+            interval_count=interval_count, unit=unit, retention_type=retention_type,
         )  # fmt: skip
     emit_result(result, fmt)
 
@@ -435,8 +423,8 @@ def flows(
 
 @app.command("activity-feed")
 def activity_feed(
-    users: Annotated[
-        str, typer.Option("--users", "-u", help='Distinct ids, comma-separated: "id1,id2".')
+    distinct_ids: Annotated[
+        list[str], list_option("--users", "-u", help="A user's distinct id.")
     ] = ...,  # type: ignore[assignment]
     from_date: Annotated[
         str | None,
@@ -447,9 +435,11 @@ def activity_feed(
     ] = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
-    """Some users' events in time order (table leaves the properties out)."""
+    """Some users' events in time order (table leaves the properties out): `-u ID1 -u ID2`."""
     with _state.workspace() as ws:
-        result = ws.activity_feed(_split(users), from_date=from_date, to_date=to_date)
+        result = ws.activity_feed(
+            names(distinct_ids, "--users") or [], from_date=from_date, to_date=to_date
+        )
     emit_result(result, fmt)
 
 
