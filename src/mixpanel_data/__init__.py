@@ -43,6 +43,7 @@ from mixpanel_data.exceptions import (
 
 if TYPE_CHECKING:
     from mixpanel_data import auth
+    from mixpanel_data._services.fetcher import FetchProgress, ProgressCallback
     from mixpanel_data._workspace import Workspace
     from mixpanel_data.results import (
         ActivityFeedResult,
@@ -73,6 +74,9 @@ if TYPE_CHECKING:
 _LAZY = {
     "auth": "mixpanel_data.auth",
     "Workspace": "mixpanel_data._workspace",
+    # What `fetch_*(progress=callback)` calls the callback with.
+    "FetchProgress": "mixpanel_data._services.fetcher",
+    "ProgressCallback": "mixpanel_data._services.fetcher",
     **{
         name: "mixpanel_data.results"
         for name in (
@@ -130,6 +134,7 @@ __all__ = [
     "EventCountsResult",
     "ExpressionError",
     "FetchError",
+    "FetchProgress",
     "FetchResult",
     "FlowsResult",
     "FrequencyResult",
@@ -143,6 +148,7 @@ __all__ = [
     "NumericAverageResult",
     "NumericBucketResult",
     "NumericSumResult",
+    "ProgressCallback",
     "PropertyCountsResult",
     "QueryError",
     "RateLimitError",

@@ -405,9 +405,9 @@ def _progress_callback(progress: bool | ProgressCallback, what: str) -> Progress
         return progress
     if not progress:
         return None
-    from mixpanel_data._services.progress import rich_progress
+    from mixpanel_data._services.progress import stderr_progress
 
-    return rich_progress(what)
+    return stderr_progress(what)
 
 
 __all__ = [

@@ -56,7 +56,4 @@ def stderr_progress(
     return update
 
 
-# The fetcher's name for it until it calls stderr_progress (the Rich bar moved to the CLI).
-rich_progress = stderr_progress
-
-__all__ = ["rich_progress", "stderr_progress"]
+__all__ = ["stderr_progress"]

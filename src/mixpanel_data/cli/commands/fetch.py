@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -23,6 +23,7 @@ from mixpanel_data.cli._options import (
 from mixpanel_data.cli._output import emit, err
 
 if TYPE_CHECKING:
+    from mixpanel_data._services.fetcher import FetchProgress
     from mixpanel_data._workspace import Workspace
 
 app = typer.Typer(
@@ -107,7 +108,7 @@ def fetch_events(
             events=names(events, "--events"),
             where=where,
             append=append,
-            progress=not no_progress and _state.STATE.show_progress,
+            progress=_progress("events", no_progress),
             chunk_days=chunk_days,
             max_workers=max_workers,
             resume=not no_resume,
@@ -161,6 +162,15 @@ def fetch_profiles(
             cohort_id=cohort_id,
             output_properties=names(output_properties, "--output-properties"),
             append=append,
-            progress=not no_progress and _state.STATE.show_progress,
+            progress=_progress("profiles", no_progress),
         )
         emit(result, fmt)
+
+
+def _progress(what: str, off: bool) -> Callable[[FetchProgress], None] | bool:
+    """The Rich bar when progress is shown on a terminal, else no progress at all."""
+    if off or not _state.STATE.show_progress:
+        return False
+    from mixpanel_data.cli._progress import rich_progress
+
+    return rich_progress(what) or False
