@@ -92,9 +92,9 @@ class Workspace:
         _storage_mode: _StorageMode = "file",
         _read_only: bool = False,
     ) -> None:
-        from mixpanel_data._config import ConfigManager
-
         if credentials is None and _storage_mode != "open":
+            from mixpanel_data._config import ConfigManager
+
             credentials = ConfigManager().resolve_credentials(
                 account,
                 project_id=None if project_id is None else str(project_id),

@@ -24,7 +24,9 @@ from mixpanel_data.cli._lazy import LazyEntry, LazyGroup
 # name -> modules under mixpanel_data.cli.commands (the first defines `app`; `local` adds
 # `query sql` and `inspect tables|schema|info|drop`) and the one line `mp --help` shows.
 GROUPS: dict[str, LazyEntry] = {
-    "api": LazyEntry(("api",), "Call any operation of Mixpanel's APIs by its id, or list them."),
+    "api": LazyEntry(
+        ("api",), "Call any operation of Mixpanel's APIs by its id, or list them (--list)."
+    ),
     "auth": LazyEntry(("auth",), "Manage Mixpanel accounts (service accounts)."),
     "fetch": LazyEntry(
         ("fetch",), "Fetch raw events or profiles into the local DuckDB (or stream them as JSONL)."
