@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -188,6 +189,18 @@ def test_fetch_events_list_means_the_python_list(
     assert _names(got) == _names(expected) == sorted(e for e in events for _ in range(TRACKED[e]))
     noted = f"Note: --events {COMMA!r} is one name" in run.stderr
     assert noted == (COMMA in events)
+
+
+def test_fetch_into_an_existing_table_names_append(
+    mp: MpRunner, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    db = str(tmp_path / "store.duckdb")
+    first = mp("-q", "fetch", "events", "--db", db, *_day(sandbox))
+    assert first.code == 0, str(first)
+    again = mp("-q", "fetch", "events", "--db", db, *_day(sandbox))
+    assert again.code == 1, str(again)
+    assert "already exists; pass --append to add to it" in again.error_line()
+    assert "append=True" not in again.stderr
 
 
 def test_query_events_list_means_the_python_list(

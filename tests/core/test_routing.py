@@ -11,7 +11,6 @@ import pytest
 from mixpanel_data._api import ApiClients
 from mixpanel_data._api.catalog import load_catalog
 from mixpanel_data._api.routing import (
-    FALLBACK_HOSTS,
     HostTable,
     generated_package_dir,
     hosts_json_path,
@@ -67,27 +66,28 @@ def creds(region: str = "us", base_url: str | None = None):
 
 
 @generated
-def test_fallback_table_agrees_with_the_generated_hosts_json():
+def test_the_table_is_the_generated_hosts_json():
     path = hosts_json_path()
     assert path is not None
     on_disk = json.loads(path.read_text())
-    assert HostTable.from_dict(on_disk).to_dict() == HostTable.from_dict(FALLBACK_HOSTS).to_dict()
+    assert load_host_table().to_dict() == HostTable.from_dict(on_disk).to_dict()
     assert load_host_table().source == str(path)
 
 
 def test_table_hosts_match_mixpanels_published_hosts():
-    for table in (HostTable.from_dict(FALLBACK_HOSTS), load_host_table()):
-        for (family, region), host in EXPECTED.items():
-            assert table.host(family, region) == f"https://{host}"
+    table = load_host_table()
+    for (family, region), host in EXPECTED.items():
+        assert table.host(family, region) == f"https://{host}"
 
 
-def test_fallback_is_used_when_nothing_is_generated(monkeypatch):
+def test_without_the_generated_table_routing_says_to_regenerate(monkeypatch):
     import mixpanel_data._api.routing as routing
 
     monkeypatch.setattr(routing, "hosts_json_path", lambda: None)
     routing.load_host_table.cache_clear()
     try:
-        assert routing.load_host_table().source == "fallback"
+        with pytest.raises(ConfigError, match="just generate"):
+            routing.load_host_table()
     finally:
         routing.load_host_table.cache_clear()
 

@@ -382,6 +382,16 @@ def test_stream_events_cut_after_yielding_is_an_error_not_a_short_stream(
     assert len(_export_requests(sb)) == 1
 
 
+# `mp` in a child whose Ctrl-C raises KeyboardInterrupt whatever SIGINT disposition the test
+# runner hands down (a child inherits SIG_IGN, and Python then keeps it).
+MP_WITH_SIGINT = (
+    sys.executable,
+    "-c",
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('mixpanel_data.cli.main', run_name='__main__')",
+)
+
+
 def _cli_env(sb: Sandbox, tmp_path: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(sb.credentials.env(sb.url))
@@ -394,8 +404,8 @@ def test_ctrl_c_in_the_cli_exits_130_and_leaves_no_table(sb: Sandbox, tmp_path: 
     sb.faults.add(Fault(kind="slow", delay=4.0, times=None, path=EXPORT))
     db = tmp_path / "cli.duckdb"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mixpanel_data.cli.main", "fetch", "events", "--from", FROM,
-         "--to", TO, "--db", str(db), "--no-progress"],
+        [*MP_WITH_SIGINT, "fetch", "events", "--from", FROM, "--to", TO, "--db", str(db),
+         "--no-progress"],
         env=_cli_env(sb, tmp_path),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

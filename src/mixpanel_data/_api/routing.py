@@ -1,9 +1,9 @@
 """Which host serves which API, by region: the spec's ``x-mixpanel-hosts`` table.
 
 ``scripts/generate.py`` writes the table next to the generated package as
-``mixpanel_openapi/hosts.json``; this module reads it from there (without importing the package)
-and falls back to :data:`FALLBACK_HOSTS`, an identical copy, when the file is not there.
-A test checks that the two agree.
+``mixpanel_openapi/hosts.json``; this module reads it from there (without importing the package).
+There is no hand-kept copy: without the file, routing is a :class:`ConfigError` that says to
+regenerate.
 
 Example:
     >>> table = load_host_table()
@@ -26,43 +26,6 @@ from typing import Any
 from mixpanel_data.exceptions import ConfigError, ValidationError
 
 GENERATED_PACKAGE = "mixpanel_openapi"
-
-FALLBACK_HOSTS: Mapping[str, Any] = {
-    "families": {
-        "app": {
-            "us": "https://mixpanel.com",
-            "eu": "https://eu.mixpanel.com",
-            "in": "https://in.mixpanel.com",
-        },
-        "data": {
-            "us": "https://data.mixpanel.com",
-            "eu": "https://data-eu.mixpanel.com",
-            "in": "https://data-in.mixpanel.com",
-        },
-        "ingestion": {
-            "us": "https://api.mixpanel.com",
-            "eu": "https://api-eu.mixpanel.com",
-            "in": "https://api-in.mixpanel.com",
-        },
-    },
-    "apis": {
-        "Annotations": "app",
-        "Data Pipelines": "data",
-        "Export": "data",
-        "Feature Flags": "app",
-        "GDPR": "app",
-        "Identity": "ingestion",
-        "Ingestion": "ingestion",
-        "Lexicon Schemas": "app",
-        "Query": "app",
-        "Service Accounts": "app",
-        "Warehouse Connectors": "app",
-    },
-    "operations": {
-        "evaluate_flags": "ingestion",
-        "list_flag_definitions": "ingestion",
-    },
-}
 
 
 def generated_package_dir() -> Path | None:
@@ -93,16 +56,16 @@ class HostTable:
         families: ``{"app": {"us": "https://mixpanel.com", ...}, "data": ..., "ingestion": ...}``.
         apis: tag → family.
         operations: operationId → family, where an operation differs from its tag.
-        source: where the table came from (a path, or ``"fallback"``).
+        source: where the table came from (a path, or ``"dict"`` when built from one).
     """
 
     families: Mapping[str, Mapping[str, str]]
     apis: Mapping[str, str]
     operations: Mapping[str, str]
-    source: str = "fallback"
+    source: str = "dict"
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], source: str = "fallback") -> HostTable:
+    def from_dict(cls, data: Mapping[str, Any], source: str = "dict") -> HostTable:
         """Validate and build a table from the JSON shape."""
         try:
             families = {
@@ -170,11 +133,16 @@ def _api_key(tag: str) -> str:
 
 @functools.cache
 def load_host_table() -> HostTable:
-    """The host table from ``mixpanel_openapi/hosts.json``, or :data:`FALLBACK_HOSTS` before it
-    exists (cached; ``load_host_table.cache_clear()`` re-reads)."""
+    """The host table from ``mixpanel_openapi/hosts.json``.
+
+    Cached; ``load_host_table.cache_clear()`` re-reads it.
+    """
     path = hosts_json_path()
     if path is None:
-        return HostTable.from_dict(FALLBACK_HOSTS)
+        raise ConfigError(
+            f"the generated package {GENERATED_PACKAGE} has no hosts.json (missing or incomplete); "
+            "regenerate it with `just generate`"
+        )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
@@ -183,7 +151,6 @@ def load_host_table() -> HostTable:
 
 
 __all__ = [
-    "FALLBACK_HOSTS",
     "GENERATED_PACKAGE",
     "HostTable",
     "generated_package_dir",

@@ -382,9 +382,8 @@ class Fetcher:
         validate_table_name(name)
         if not append and self.storage.table_exists(name):
             raise TableExistsError(
-                f"table {name!r} already exists; pass append=True (--append) to add to it, "
-                "or drop it first",
-                details={"table": name},
+                f"table {name!r} already exists; pass append to add to it, or drop it first",
+                details={"table": name, "param": "append"},
             )
 
     def _staging_dir(self, key: dict[str, Any], resume: bool) -> Path:

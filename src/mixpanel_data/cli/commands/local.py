@@ -13,20 +13,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mixpanel_data.cli import _state
+from mixpanel_data.cli._options import DbOpt, FormatOpt
 from mixpanel_data.cli._output import Format, Rows, emit, err
 from mixpanel_data.cli.commands import inspect, query
 
 if TYPE_CHECKING:
     from mixpanel_data._workspace import Workspace
-
-DbOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--db",
-        envvar="MP_DB",
-        help="DuckDB file to use (default: the account's project file under ~/.mp/data).",
-    ),
-]
 
 
 def _open(db: Path | None, *, read_only: bool = False) -> Workspace:
@@ -61,7 +53,7 @@ def sql(
         bool, typer.Option("--scalar", "-s", help="Print the single value the query returns.")
     ] = False,
     db: DbOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Run SQL on the local store: `mp query sql "SELECT count(*) FROM events"`."""
     if file is not None:
@@ -81,7 +73,7 @@ def sql(
 @inspect.app.command("tables")
 def tables(
     db: DbOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """List the tables in the local store with what was fetched into them."""
     with _open(db, read_only=True) as ws:
@@ -92,7 +84,7 @@ def tables(
 def schema(
     table: Annotated[str, typer.Argument(help="Table name.")],
     db: DbOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Show the columns of TABLE."""
     with _open(db, read_only=True) as ws:
@@ -103,7 +95,7 @@ def schema(
 @inspect.app.command("info")
 def info(
     db: DbOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.json,
+    fmt: FormatOpt = Format.json,
 ) -> None:
     """Where the local store is, which project, and what it holds."""
     with _open(db, read_only=True) as ws:
