@@ -39,6 +39,12 @@ GROUPS: dict[str, LazyEntry] = {
         ("inspect", "local"),
         "Discover events, properties, funnels, cohorts and saved reports (and local tables).",
     ),
+    "annotations": LazyEntry(("annotations",), "List, create, update and delete annotations."),
+    "gdpr": LazyEntry(
+        ("gdpr",), "Start, check and cancel GDPR/CCPA data retrievals and deletions."
+    ),
+    "lexicon": LazyEntry(("lexicon",), "List, show, upload and delete Lexicon schemas."),
+    "flags": LazyEntry(("flags",), "List, create, update, delete and evaluate feature flags."),
     "sandbox": LazyEntry(("sandbox",), "The offline Mixpanel (sandbox) for demos and tests."),
 }
 
