@@ -1,4 +1,7 @@
-"""Workspace methods for Mixpanel's management APIs: annotations, GDPR jobs, Lexicon, feature flags.
+"""Workspace methods for Mixpanel's management APIs.
+
+Annotations, GDPR jobs, Lexicon schemas, feature flags, service accounts, data pipelines and
+warehouse connectors.
 
 Each method is a few lines over the generic operation call (``self.api.call_json``, see
 :mod:`mixpanel_data._api.call`), named after the spec's operation id, returning a
@@ -312,6 +315,152 @@ class ManagementMethods:
         )
         flags = answer.get("flags", {}) if isinstance(answer, Mapping) else {}
         return Record("flag_evaluation", dict(flags))
+
+    # -- service accounts (organization level) --------------------------------------------------
+
+    def list_service_accounts(self, organization_id: int | None = None) -> Records:
+        """The organization's service accounts, or (no ``organization_id``) the project's."""
+        if organization_id is None:
+            return _records("service_account", self.api.call_json("list_project_service_accounts"))
+        return _records(
+            "service_account",
+            self.api.call_json("list_service_accounts", organizationId=organization_id),
+        )
+
+    def get_service_account(self, organization_id: int, service_account_id: int) -> Record:
+        """One service account of the organization."""
+        return _record(
+            "service_account",
+            self.api.call_json(
+                "get_service_account",
+                organizationId=organization_id,
+                serviceAccountId=service_account_id,
+            ),
+        )
+
+    def create_service_account(
+        self,
+        organization_id: int,
+        username: str,
+        *,
+        role: str | None = None,
+        expires: str | None = None,
+        projects: Sequence[Mapping[str, Any]] | None = None,
+    ) -> Record:
+        """Create a service account; the record holds its ``secret`` (shown once by Mixpanel,
+        masked in the record's repr). ``projects``: ``[{"id": 3, "role": "analyst"}]``."""
+        body: dict[str, Any] = {"username": username}
+        if role is not None:
+            body["role"] = role
+        if expires is not None:
+            body["expires"] = expires
+        if projects is not None:
+            body["projects"] = [dict(p) for p in projects]
+        return _record(
+            "service_account",
+            self.api.call_json("create_service_account", organizationId=organization_id, body=body),
+        )
+
+    def delete_service_account(self, organization_id: int, service_account_id: int) -> None:
+        """Delete a service account (it stops working at once)."""
+        self.api.call_json(
+            "delete_service_account",
+            organizationId=organization_id,
+            serviceAccountId=service_account_id,
+        )
+
+    def add_service_accounts_to_projects(
+        self,
+        organization_id: int,
+        service_account_ids: Sequence[int],
+        projects: Mapping[int, str],
+    ) -> None:
+        """Give these accounts a role in each project: ``projects={3000005: "analyst"}``."""
+        body = {
+            "service_account_ids": list(service_account_ids),
+            "projects": [{"id": pid, "role": role} for pid, role in projects.items()],
+        }
+        self.api.call_json(
+            "add_service_accounts_to_projects", organizationId=organization_id, body=body
+        )
+
+    def remove_service_accounts_from_projects(
+        self, organization_id: int, service_account_ids: Sequence[int], project_ids: Sequence[int]
+    ) -> None:
+        """Take these accounts out of each of these projects."""
+        body = {
+            "projects": [
+                {"id": pid, "service_account_ids": list(service_account_ids)} for pid in project_ids
+            ]
+        }
+        self.api.call_json(
+            "remove_service_accounts_from_projects", organizationId=organization_id, body=body
+        )
+
+    # -- data pipelines (Mixpanel deprecates them) ----------------------------------------------
+
+    def list_pipelines(self) -> Records:
+        """The project's pipelines (name, frequency, last dispatch, sync enabled)."""
+        answer = self.api.call_json("list_pipeline_jobs")
+        items = [
+            {"project_id": project, **job}
+            for project, jobs in (answer.items() if isinstance(answer, Mapping) else ())
+            if isinstance(jobs, list)
+            for job in jobs
+            if isinstance(job, Mapping)
+        ]
+        return Records("pipeline", tuple(items))
+
+    def create_pipeline(self, definition: Mapping[str, Any]) -> Record:
+        """Create a pipeline from its form fields (``type``, ``from_date``, bucket, ...; see the
+        spec's ``PipelineCreate*Request``); the record holds ``pipeline_names``."""
+        body = {"project_id": int(self.credentials.project_id), **definition}
+        return _record("pipeline", self.api.call_json("create_pipeline", body=body))
+
+    def get_pipeline_status(self, name: str) -> Record:
+        """A pipeline's tasks by state (pending, running, succeeded, failed, ...)."""
+        return _record("pipeline_status", self.api.call_json("get_pipeline_status", name=name))
+
+    def list_pipeline_sync_dates(self, name: str) -> Record:
+        """The days a pipeline has synced (Mixpanel's timeline answer, as sent)."""
+        return _record(
+            "pipeline_sync_dates", self.api.call_json("list_pipeline_sync_dates", name=name)
+        )
+
+    def delete_pipeline(self, name: str) -> None:
+        """Delete a pipeline (the spec's ``cancel_pipeline``)."""
+        project = self.credentials.project_id
+        self.api.call_json("cancel_pipeline", body={"name": name, "project_id": int(project)})
+
+    # -- warehouse connectors -------------------------------------------------------------------
+
+    def list_warehouse_imports(self) -> Records:
+        """The project's warehouse imports."""
+        return _records("warehouse_import", self.api.call_json("list_warehouse_imports"))
+
+    def get_warehouse_import(self, import_id: int) -> Record:
+        """One warehouse import."""
+        return _record(
+            "warehouse_import", self.api.call_json("get_warehouse_import", importId=import_id)
+        )
+
+    def run_warehouse_import(self, import_id: int) -> Record:
+        """Start a run of an import now; the record holds the ``run_id``."""
+        return _record(
+            "warehouse_run",
+            self.api.call_json("run_warehouse_import", importId=import_id, body={}),
+        )
+
+    def get_warehouse_import_history(self, import_id: int) -> Record:
+        """An import's past runs (Mixpanel's history answer, as sent)."""
+        return _record(
+            "warehouse_history",
+            self.api.call_json("get_warehouse_import_history", importId=import_id),
+        )
+
+    def delete_warehouse_import(self, import_id: int) -> None:
+        """Delete a warehouse import."""
+        self.api.call_json("delete_warehouse_import", importId=import_id)
 
 
 __all__ = ["ManagementMethods", "read_json_file"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import workspace_for
+from manage_helpers import workspace_for
 
 from mixpanel_data._workspace import Workspace
 from mixpanel_data.exceptions import NotFoundError, TransportError, ValidationError

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FLAG_WORKSPACE, workspace_for
+from manage_helpers import FLAG_WORKSPACE, workspace_for
 
 from mixpanel_data._workspace import Workspace
 from mixpanel_data.exceptions import (

@@ -20,6 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 from mixpanel_data.results._base import ResultBase, jsonable, short_table
 
+# Fields whose values a repr or str never shows (a new service account's secret, tokens).
+_HIDDEN = frozenset({"secret", "token", "api_secret", "password", "oauth_token"})
+
+
+def _shown(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: "***" if str(k).lower() in _HIDDEN else v for k, v in data.items()}
+
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -33,7 +41,7 @@ class Record(ResultBase):
         data: its fields as Mixpanel sent them.
 
     ``.df`` is one row with one column per top-level field (nested values stay objects);
-    ``to_dict()`` is ``data``.
+    ``to_dict()`` is ``data``. ``repr()`` and ``str()`` mask fields such as ``secret``.
     """
 
     kind: str
@@ -60,9 +68,12 @@ class Record(ResultBase):
 
         return pd.DataFrame([dict(self.data)])
 
+    def __repr__(self) -> str:
+        return f"Record(kind={self.kind!r}, data={_shown(self.data)!r})"
+
     def __str__(self) -> str:
         return f"{self.kind}:\n" + short_table(
-            [[k, v] for k, v in self.data.items()], ["field", "value"], limit=50
+            [[k, v] for k, v in _shown(self.data).items()], ["field", "value"], limit=50
         )
 
 
@@ -108,10 +119,13 @@ class Records(ResultBase):
 
         return pd.DataFrame([dict(item) for item in self.items])
 
+    def __repr__(self) -> str:
+        return f"Records(kind={self.kind!r}, items={[_shown(i) for i in self.items]!r})"
+
     def __str__(self) -> str:
         columns = list(dict.fromkeys(k for item in self.items for k in item))[:6]
         return f"{len(self.items)} {self.kind} item(s)\n" + short_table(
-            [[item.get(c) for c in columns] for item in self.items], columns
+            [[_shown(item).get(c) for c in columns] for item in self.items], columns
         )
 
 
