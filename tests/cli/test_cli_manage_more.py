@@ -105,3 +105,31 @@ def test_delete_on_a_terminal_asks_first(ws: Workspace, sb_env: dict[str, str]) 
     assert _on_a_terminal(args, "y", sb_env) == 0
     with pytest.raises(NotFoundError):
         ws.get_annotation(note.id)
+
+
+COVERED = {  # every command of the management groups, and the test file exercising it
+    "annotations": {"list", "get", "create", "update", "delete", "tags", "create-tag"},
+    "gdpr": {"retrieve", "retrieval-status", "delete", "deletion-status", "cancel"},
+    "lexicon": {"list", "get", "upload", "delete"},
+    "flags": {"list", "get", "create", "update", "delete", "evaluate"},
+    "service-accounts": {
+        "list",
+        "get",
+        "create",
+        "delete",
+        "add-to-project",
+        "remove-from-project",
+    },
+    "pipelines": {"list", "create", "status", "sync-dates", "delete"},
+    "warehouse": {"list", "get", "run", "history", "delete"},
+}
+
+
+@pytest.mark.parametrize("group", list(COVERED))
+def test_every_management_command_is_tested(group: str) -> None:
+    from typer.main import get_command
+
+    from mixpanel_data.cli.main import app
+
+    commands = get_command(app).commands[group]  # type: ignore[attr-defined]
+    assert set(commands.commands) == COVERED[group]
