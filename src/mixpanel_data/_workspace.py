@@ -14,6 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
+from mixpanel_data._management import ManagementMethods
 from mixpanel_data.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def default_db_path(project_id: str) -> Path:
     return folder.expanduser() / f"{project_id}.duckdb"
 
 
-class Workspace:
+class Workspace(ManagementMethods):
     """Everything mixpanel_data does, for one Mixpanel project.
 
     Credentials come from ``account`` (a name in ``~/.mp/config.toml``), else the ``MP_*``

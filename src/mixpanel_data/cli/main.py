@@ -39,6 +39,20 @@ GROUPS: dict[str, LazyEntry] = {
         ("inspect", "local"),
         "Discover events, properties, funnels, cohorts and saved reports (and local tables).",
     ),
+    "annotations": LazyEntry(("annotations",), "List, create, update and delete annotations."),
+    "gdpr": LazyEntry(
+        ("gdpr",), "Start, check and cancel GDPR/CCPA data retrievals and deletions."
+    ),
+    "lexicon": LazyEntry(("lexicon",), "List, show, upload and delete Lexicon schemas."),
+    "flags": LazyEntry(("flags",), "List, create, update, delete and evaluate feature flags."),
+    "service-accounts": LazyEntry(
+        ("service_accounts",),
+        "List, create and delete service accounts; add them to or remove them from projects.",
+    ),
+    "pipelines": LazyEntry(
+        ("pipelines",), "List, create, check and delete data pipelines (exports)."
+    ),
+    "warehouse": LazyEntry(("warehouse",), "List, run, inspect and delete warehouse imports."),
     "sandbox": LazyEntry(("sandbox",), "The offline Mixpanel (sandbox) for demos and tests."),
 }
 

@@ -19,6 +19,7 @@ from mixpanel_data.results.frequency import FrequencyResult
 from mixpanel_data.results.funnel import FunnelResult, FunnelStep
 from mixpanel_data.results.jql import JQLResult
 from mixpanel_data.results.local import FetchResult, WorkspaceInfo
+from mixpanel_data.results.management import Record, Records
 from mixpanel_data.results.numeric import (
     NumericAverageResult,
     NumericBucketResult,
@@ -47,6 +48,8 @@ __all__ = [
     "NumericBucketResult",
     "NumericSumResult",
     "PropertyCountsResult",
+    "Record",
+    "Records",
     "RetentionResult",
     "SavedCohort",
     "SavedReportResult",
