@@ -3,16 +3,16 @@
 What Mixpanel would refuse is refused here first, so a bad file fails in seconds: a missing or
 over-long event name, properties that are not an object or more than 255 of them, a missing
 ``distinct_id``, a missing or absurd ``time`` (before 1971, or more than an hour ahead), a
-malformed ``$insert_id``. Times may be seconds, milliseconds or ISO text; naive ISO text needs a
-time zone. An event without ``$insert_id`` gets one made from its content (event name,
-distinct_id, time and properties), so importing the same file twice stores each event once.
-
+malformed ``$insert_id``. Times may be seconds, milliseconds or ISO text; ISO text without an
+offset needs a time zone (else a :class:`ValidationError` stops the import at once). An event
+without ``$insert_id`` gets one made from its content (event name, distinct_id, time and
+properties), so importing the same file twice stores each event once.
 Example:
     >>> event, changed = prepare_event(
     ...     {"event": "Signed Up", "properties": {"distinct_id": "u1", "time": 1767225600}}, None, 0
     ... )
     >>> event["properties"]["$insert_id"], changed
-    ('7b0f59f48d88f7e12d6c1cc5a4e56cf5', True)
+    ('6eca198c6e2f510b0510c668cec79dfe', True)
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import json
 import re
 from datetime import datetime, tzinfo
 from typing import Any
+
+from mixpanel_data.exceptions import ValidationError
 
 MAX_EVENT_NAME = 255
 MAX_PROPERTIES = 255
@@ -72,9 +74,10 @@ def time_ms(value: Any, zone: tzinfo | None) -> int:
             ) from None
         if moment.tzinfo is None:
             if zone is None:
-                raise RecordRejected(
-                    "properties.time",
-                    f"time {value!r} has no UTC offset; give a timezone (e.g. timezone='UTC')",
+                raise ValidationError(
+                    f"time {value!r} has no UTC offset: say which zone such times are in "
+                    "(timezone='UTC', or an IANA name such as 'Europe/Paris')",
+                    details={"param": "timezone"},
                 )
             moment = moment.replace(tzinfo=zone)
         return round(moment.timestamp() * 1000)

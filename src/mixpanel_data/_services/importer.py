@@ -241,6 +241,10 @@ class EventImporter:
                 )
                 if len(text) + 2 > MAX_BATCH_BYTES:
                     raise RecordRejected("", f"the event is {len(text):,} bytes of JSON")
+            except ValidationError as exc:
+                exc.message = f"{source.label}, line {position}: {exc.message}"
+                exc.args = (exc.message,)
+                raise
             except RecordRejected as exc:
                 rejects.add(
                     {
@@ -341,7 +345,7 @@ class EventImporter:
             valid=tally.valid,
             dry_run=dry_run,
             rejects_path=str(written) if written is not None else None,
-            rejects=rejects.sample,
+            _rejects=rejects.sample,
             seconds=round(time.monotonic() - started, 3),
         )
 

@@ -31,7 +31,6 @@ class ImportResult(ResultBase):
         valid: records that passed the local checks.
         dry_run: nothing was sent.
         rejects_path: the rejects file (JSON lines: line, field, reason, record), or ``None``.
-        rejects: the first 100 rejects, as written to the file.
         seconds: how long the import took.
     """
 
@@ -43,8 +42,13 @@ class ImportResult(ResultBase):
     valid: int = 0
     dry_run: bool = False
     rejects_path: str | None = None
-    rejects: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    _rejects: list[dict[str, Any]] = field(default_factory=list, repr=False)
+
+    @property
+    def rejects(self) -> list[dict[str, Any]]:
+        """The first 100 rejects, as written to the rejects file."""
+        return list(self._rejects)
 
     @property
     def ok(self) -> bool:
@@ -71,5 +75,4 @@ class ImportResult(ResultBase):
     def _build_df(self) -> pd.DataFrame:
         import pandas as pd
 
-        row = {k: v for k, v in self.to_dict().items() if k != "rejects"}
-        return pd.DataFrame([row])
+        return pd.DataFrame([self.to_dict()])
