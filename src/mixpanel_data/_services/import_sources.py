@@ -23,7 +23,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any
 
 from mixpanel_data.exceptions import ValidationError
 
@@ -31,13 +31,9 @@ if TYPE_CHECKING:
     from mixpanel_data._storage.engine import StorageEngine
 
 
-class SourceRecord(NamedTuple):
-    """One record of a source: its position (file line or row, 1-based), the record, and the
-    original JSON line when the source was JSONL (else ``None``)."""
-
-    position: int
-    record: Any
-    line: bytes | None
+# One record of a source: its position (file line or row, 1-based), the record, and the
+# original JSON line when the source was JSONL (else None). A plain tuple: made once per event.
+SourceRecord = tuple[int, Any, "bytes | None"]
 
 
 @dataclass(frozen=True)
@@ -100,18 +96,42 @@ def _file_kind(path: Path) -> str:
     return "json" if head.startswith(b"[") else "jsonl"
 
 
+_CHUNK_LINES = 1000
+_decode = json.JSONDecoder().decode
+
+
+def _parse_lines(lines: list[tuple[int, bytes]]) -> Iterator[SourceRecord]:
+    """Records of a run of JSON lines: parsed in one call (fast), else line by line (a run with
+    a bad line, or with as many values as lines only by accident, is rejected line by line or
+    refused by Mixpanel as a whole: never sent as something else)."""
+    try:
+        records = _decode("[" + b",".join(line for _, line in lines).decode() + "]")
+    except ValueError:
+        records = None
+    if isinstance(records, list) and len(records) == len(lines):
+        for (number, line), record in zip(lines, records, strict=True):
+            yield (number, record, line)
+        return
+    for number, line in lines:
+        try:
+            record = _decode(line.decode())
+        except ValueError as exc:
+            yield (number, _Unreadable(f"not valid JSON: {exc}"), None)
+            continue
+        yield (number, record, line)
+
+
 def _jsonl(path: Path) -> Iterator[SourceRecord]:
     with _open_binary(path) as fh:
+        chunk: list[tuple[int, bytes]] = []
         for number, raw in enumerate(fh, start=1):
             line = raw.strip()
-            if not line:
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError as exc:
-                yield SourceRecord(number, _Unreadable(f"not valid JSON: {exc}"), None)
-                continue
-            yield SourceRecord(number, record, line)
+            if line:
+                chunk.append((number, line))
+                if len(chunk) == _CHUNK_LINES:
+                    yield from _parse_lines(chunk)
+                    chunk = []
+        yield from _parse_lines(chunk)
 
 
 def _json_array(path: Path) -> Iterator[SourceRecord]:
@@ -127,14 +147,14 @@ def _json_array(path: Path) -> Iterator[SourceRecord]:
             f"{path}: a JSON file must hold an array of events", details={"param": "source"}
         )
     for index, record in enumerate(data, start=1):
-        yield SourceRecord(index, record, None)
+        yield (index, record, None)
 
 
 def _csv(path: Path, mapping: ColumnMapping) -> Iterator[SourceRecord]:
     with _open_binary(path) as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
         reader = csv.DictReader(text)
         for row in reader:
-            yield SourceRecord(reader.line_num, mapping.to_event(row), None)
+            yield (reader.line_num, mapping.to_event(row), None)
 
 
 def _rows(
@@ -144,9 +164,7 @@ def _rows(
     while chunk := fetch():
         for values in chunk:
             number += 1
-            yield SourceRecord(
-                number, mapping.to_event(dict(zip(columns, values, strict=True))), None
-            )
+            yield (number, mapping.to_event(dict(zip(columns, values, strict=True))), None)
 
 
 def _query_rows(storage: StorageEngine, sql: str, mapping: ColumnMapping) -> Iterator[SourceRecord]:
@@ -221,7 +239,7 @@ def open_source(
         def frame_rows() -> Iterator[SourceRecord]:
             for number, values in enumerate(frame.itertuples(index=False, name=None), start=1):
                 row = {k: _plain(v) for k, v in zip(columns, values, strict=True)}
-                yield SourceRecord(number, mapping.to_event(row), None)
+                yield (number, mapping.to_event(row), None)
 
         return Source(frame_rows(), "DataFrame", None, None)
     if isinstance(source, Iterable) and not isinstance(source, bytes | Mapping):
@@ -230,7 +248,7 @@ def open_source(
         def dict_rows() -> Iterator[SourceRecord]:
             for number, item in enumerate(items, start=1):
                 record = mapping.to_event(item) if isinstance(item, Mapping) else item
-                yield SourceRecord(number, record, None)
+                yield (number, record, None)
 
         return Source(dict_rows(), "records", None, None)
     raise ValidationError(
