@@ -637,7 +637,7 @@ class Workspace:
         rejects: str | Path | None = None,
         timezone: str | None = None,
         resume: bool = True,
-        mapping: ColumnMapping | None = None,
+        mapping: ColumnMapping | dict[str, str] | None = None,
         table: str | None = None,
         sql: str | None = None,
     ) -> ImportResult:
@@ -645,8 +645,9 @@ class Workspace:
 
         ``source`` is a JSONL, JSON-array, CSV or Parquet file (gzip too), an iterable of dicts
         or a pandas DataFrame; or give ``table`` / ``sql`` to import from the local store. Flat
-        rows (CSV, tables, DataFrames) name their columns with ``mapping`` (defaults: ``event``,
-        ``distinct_id``, ``time``, ``$insert_id``; other columns become properties). Records are
+        rows (CSV, tables, DataFrames) name their columns with ``mapping``, e.g.
+        ``{"distinct_id": "user_id", "time": "ts"}`` (defaults: ``event``, ``distinct_id``,
+        ``time``, ``$insert_id``; other columns become properties). Records are
         checked locally first; events without ``$insert_id`` get one made from their content, so
         importing a file twice stores each event once. Batches of at most ``batch_size`` events
         and 2 MiB go gzipped, ``workers`` at a time. Refused records (``line``, ``field``,

@@ -206,14 +206,22 @@ def test_csv_with_a_column_mapping_gzipped(ws: Workspace, tmp_path: Path) -> Non
     lines = ["name,user,ts,plan"] + [f"Csv,u{i},{T0 + i},pro" for i in range(50)]
     lines.append("Csv,,123,broken")  # line 52: no user, absurd time
     path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
-    result = ws.import_events(
-        path, mapping=ColumnMapping(event="name", distinct_id="user", time="ts")
-    )
+    result = ws.import_events(path, mapping={"event": "name", "distinct_id": "user", "time": "ts"})
     assert (result.imported, result.rejected) == (50, 1)
     assert result.rejects[0]["line"] == 52
     exported = _exported(ws, "Csv")
     assert len(exported) == 50 and {e["properties"]["plan"] for e in exported} == {"pro"}
     assert "user" not in exported[0]["properties"]
+
+
+def test_a_column_mapping_names_known_fields_only(ws: Workspace) -> None:
+    with pytest.raises(ValidationError) as caught:
+        ws.import_events([], mapping={"user": "who"})
+    assert caught.value.details["param"] == "mapping"
+    assert ColumnMapping(distinct_id="who").to_event({"event": "E", "who": "a", "x": ""}) == {
+        "event": "E",
+        "properties": {"distinct_id": "a"},
+    }
 
 
 def test_json_array_dataframe_and_a_local_sql_query(ws: Workspace, tmp_path: Path) -> None:

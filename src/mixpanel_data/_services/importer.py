@@ -30,7 +30,7 @@ import gzip
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -282,11 +282,21 @@ class EventImporter:
         rejects_path: str | os.PathLike[str] | None = None,
         timezone: str | None = None,
         resume: bool = True,
-        mapping: ColumnMapping | None = None,
+        mapping: ColumnMapping | Mapping[str, str] | None = None,
         table: str | None = None,
         sql: str | None = None,
     ) -> ImportResult:
         """Import ``source``; see :meth:`mixpanel_data.Workspace.import_events`."""
+        if mapping is not None and not isinstance(mapping, ColumnMapping):
+            known = {f.name for f in dataclasses.fields(ColumnMapping)}
+            unknown = sorted(set(mapping) - known)
+            if unknown:
+                raise ValidationError(
+                    f"mapping: unknown field(s) {', '.join(unknown)}; "
+                    f"known: {', '.join(sorted(known))}",
+                    details={"param": "mapping"},
+                )
+            mapping = ColumnMapping(**dict(mapping))
         if not 1 <= batch_size <= MAX_BATCH_EVENTS:
             raise ValidationError(
                 f"batch_size must be 1-{MAX_BATCH_EVENTS}", details={"param": "batch_size"}

@@ -8,6 +8,9 @@ interrupted: run the same command again to continue).
 
 from __future__ import annotations
 
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,12 +21,32 @@ from mixpanel_data.cli._options import DbOpt, Format, FormatOpt
 from mixpanel_data.cli._output import emit, err
 
 if TYPE_CHECKING:
+    from mixpanel_data._services.importer import ImportProgress
     from mixpanel_data._workspace import Workspace
 
 app = typer.Typer(
     no_args_is_help=True,
     help="Import events into Mixpanel from JSONL, JSON, CSV or Parquet files or local tables.",
 )
+
+
+def _progress(off: bool) -> Callable[[ImportProgress], None] | None:
+    """One status line rewritten on stderr (a terminal only), at most five times a second."""
+    if off or not _state.STATE.show_progress:
+        return None
+    last = [0.0]
+
+    def show(p: ImportProgress) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 0.2:
+            last[0] = now
+            sys.stderr.write(
+                f"\rread {p.read:,} · imported {p.imported:,} · rejected {p.rejected:,} · "
+                f"skipped {p.skipped:,} · {p.rate:,.0f}/s\x1b[K"
+            )
+            sys.stderr.flush()
+
+    return show
 
 
 def _open(db: Path | None, local: bool) -> Workspace:
@@ -86,6 +109,7 @@ def import_events(
     insert_id_col: Annotated[
         str, typer.Option("--insert-id-col", help="CSV/table column with the $insert_id.")
     ] = "$insert_id",
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress line.")] = False,
     db: DbOpt = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
@@ -98,6 +122,7 @@ def import_events(
     mapping = ColumnMapping(
         event=event_col, distinct_id=distinct_id_col, time=time_col, insert_id=insert_id_col
     )
+    progress = _progress(no_progress)
     with _open(db, file is None) as ws:
         result = ws.import_events(
             file,
@@ -111,7 +136,10 @@ def import_events(
             timezone=timezone,
             resume=not no_resume,
             mapping=mapping,
+            progress=progress,
         )
+    if progress is not None:
+        sys.stderr.write("\r\x1b[K")
     if not _state.STATE.quiet:
         err(result.summary())
     emit(result, fmt)
