@@ -113,7 +113,12 @@ def import_events(
     db: DbOpt = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
-    """Import events from FILE, --table or --sql; prints a one-line summary on stderr."""
+    """Import events from FILE, --table or --sql; prints a one-line summary on stderr.
+
+    Exits 1 when any record was rejected (the rejects file holds each with its line and
+    reason) unless --allow-rejects. After Ctrl-C or a crash, run the same command again: it
+    continues where it stopped and sends nothing twice.
+    """
     given = [x for x in (file, table, sql) if x is not None]
     if len(given) != 1:
         raise _state.fail("give exactly one of FILE, --table or --sql")
