@@ -330,3 +330,18 @@ def test_a_changed_file_is_not_skipped(ws: Workspace, tmp_path: Path) -> None:
     result = ws.import_events(path)
     assert (result.imported, result.skipped) == (12, 0)
     assert len({e["properties"]["$insert_id"] for e in _exported(ws, "Grow")}) == 12
+
+
+def test_a_parquet_file_through_the_local_store(ws: Workspace, tmp_path: Path) -> None:
+    import duckdb
+
+    path = tmp_path / "rows.parquet"
+    con = duckdb.connect()
+    con.execute(
+        f"COPY (SELECT 'Pq' AS event, 'p' || i AS distinct_id, {T0} + i AS time, i AS n "
+        f"FROM range(25) r(i)) TO '{path}' (FORMAT PARQUET)"
+    )
+    con.close()
+    assert ws.import_events(path).imported == 25
+    exported = _exported(ws, "Pq")
+    assert sorted(e["properties"]["n"] for e in exported) == list(range(25))
