@@ -76,3 +76,7 @@ check-wheel: sync
 
 # Everything CI runs
 ci: check-generated lint typecheck test check-wheel
+
+# Import N events (default 200k) from JSONL into the sandbox vs a bare gzip-and-post loop
+bench-import *ARGS: sync
+    uv run --no-sync python scripts/bench_import.py "$@"

@@ -623,3 +623,64 @@ class Workspace(ManagementMethods):
     def drop_all(self, type: Literal["events", "profiles"] | None = None) -> None:
         """Drop every table, or every table of one type."""
         self.storage.drop_all(type)
+
+    # -- import ---------------------------------------------------------------------------------
+
+    def import_events(
+        self,
+        source: Any = None,
+        *,
+        strict: bool = True,
+        batch_size: int = 2000,
+        workers: int = 2,
+        dry_run: bool = False,
+        progress: Callable[[ImportProgress], None] | None = None,
+        rejects: str | Path | None = None,
+        timezone: str | None = None,
+        resume: bool = True,
+        mapping: ColumnMapping | dict[str, str] | None = None,
+        table: str | None = None,
+        sql: str | None = None,
+    ) -> ImportResult:
+        """Import events into the project, each exactly once, rejecting nothing silently.
+
+        ``source`` is a JSONL, JSON-array, CSV or Parquet file (gzip too), an iterable of dicts
+        or a pandas DataFrame; or give ``table`` / ``sql`` to import from the local store. Flat
+        rows (CSV, tables, DataFrames) name their columns with ``mapping``, e.g.
+        ``{"distinct_id": "user_id", "time": "ts"}`` (defaults: ``event``, ``distinct_id``,
+        ``time``, ``$insert_id``; other columns become properties). Records are
+        checked locally first; events without ``$insert_id`` get one made from their content, so
+        importing a file twice stores each event once. Batches of at most ``batch_size`` events
+        and 2 MiB go gzipped, ``workers`` at a time. Refused records (``line``, ``field``,
+        ``reason``, ``record``) go to ``rejects`` (default ``<file>.rejects.jsonl``). A file import
+        that stops half-way continues where it stopped when run again (``resume=False`` starts
+        over). ``dry_run`` checks everything and sends nothing. Naive ISO times need ``timezone``.
+
+        Example:
+            >>> result = ws.import_events("events.jsonl")         # doctest: +SKIP
+            >>> print(result)                                     # doctest: +SKIP
+            imported 9,997, rejected 3, skipped 0 (5 batches); rejects in events.jsonl.rejects.jsonl
+        """
+        from mixpanel_data._services.importer import EventImporter
+
+        importer = EventImporter(self.api, self.credentials.project_id, lambda: self.storage)
+        return importer.run(
+            source,
+            strict=strict,
+            batch_size=batch_size,
+            workers=workers,
+            dry_run=dry_run,
+            progress=progress,
+            rejects_path=rejects,
+            timezone=timezone,
+            resume=resume,
+            mapping=mapping,
+            table=table,
+            sql=sql,
+        )
+
+
+if TYPE_CHECKING:
+    from mixpanel_data._services.import_sources import ColumnMapping
+    from mixpanel_data._services.importer import ImportProgress
+    from mixpanel_data.results.imports import ImportResult

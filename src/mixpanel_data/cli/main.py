@@ -35,6 +35,10 @@ GROUPS: dict[str, LazyEntry] = {
         ("query", "local"),
         "Ask Mixpanel now (segmentation, funnels, retention, ...) or the local store (sql).",
     ),
+    "import": LazyEntry(
+        ("import_",),
+        "Import events into Mixpanel from JSONL, JSON, CSV or Parquet files or local tables.",
+    ),
     "inspect": LazyEntry(
         ("inspect", "local"),
         "Discover events, properties, funnels, cohorts and saved reports (and local tables).",
