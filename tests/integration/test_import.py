@@ -193,3 +193,39 @@ def test_three_bad_rows_among_ten_thousand(sb: Sandbox, tmp_path: Path) -> None:
     rejects = [json.loads(x) for x in Path(str(result.rejects_path)).read_text().splitlines()]
     assert sorted(r["line"] for r in rejects) == [11, 5001, 9999]
     assert all(r["reason"] and r["record"] for r in rejects)
+
+
+def test_a_fetched_table_imports_into_another_project_as_it_was(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    """`import_events(table=...)` turns the store's rows back into Mixpanel's shape: a copy of one
+    day into a second project exports the same events (name, user, second, insert id)."""
+    day = sb.end_date.isoformat()
+    db = tmp_path / "store.duckdb"
+    with Workspace(path=db, credentials=sb.credentials.client_credentials(sb.url)) as src_ws:
+        src_ws.fetch_events(from_date=day, to_date=day, progress=False)
+        stored = Counter(
+            (name, user, int(epoch), insert_id)
+            for name, user, epoch, insert_id in src_ws.sql_rows(
+                "SELECT event_name, distinct_id, epoch(event_time), insert_id FROM events"
+            )
+        )
+    with (
+        Sandbox(seed=3, users=5, days=1, end_date="2025-01-01") as dst,
+        Workspace(path=db, credentials=dst.credentials.client_credentials(dst.url)) as dst_ws,
+    ):
+        result = dst_ws.import_events(None, table="events", progress=None)
+        assert (result.imported, result.rejected) == (sum(stored.values()), 0)
+        exported = Counter(
+            (e["event"], p["distinct_id"], int(p["time"]), p.get("$insert_id"))
+            for e in dst_ws.stream_events(from_date=day, to_date=day, raw=True)
+            for p in [e["properties"]]
+        )
+        assert exported == stored
+
+
+def test_a_missing_table_is_named(sb: Sandbox) -> None:
+    from mixpanel_data.exceptions import TableNotFoundError
+
+    with _ws(sb) as ws, pytest.raises(TableNotFoundError, match="no table named 'nope'"):
+        ws.import_events(None, table="nope")

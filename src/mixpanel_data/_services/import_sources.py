@@ -22,10 +22,11 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from mixpanel_data.exceptions import ValidationError
+from mixpanel_data.exceptions import TableNotFoundError, ValidationError
 
 if TYPE_CHECKING:
     from mixpanel_data._storage.engine import StorageEngine
@@ -167,12 +168,43 @@ def _rows(
             yield (number, mapping.to_event(dict(zip(columns, values, strict=True))), None)
 
 
+# The columns of a table `fetch_events` made: such rows go back to Mixpanel's own shape.
+STORE_EVENT_COLUMNS = frozenset(
+    {"event_name", "event_time", "distinct_id", "insert_id", "properties"}
+)
+
+
+class _StoredEvents(ColumnMapping):
+    """Rows of a fetched events table back in Mixpanel's shape (time in epoch milliseconds)."""
+
+    def to_event(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        props = row["properties"]
+        props = json.loads(props) if isinstance(props, str) else dict(props or {})
+        when = row["event_time"]
+        if isinstance(when, datetime):
+            when = round(when.replace(tzinfo=when.tzinfo or UTC).timestamp() * 1000)
+        props.update(distinct_id=row["distinct_id"], time=when)
+        if row["insert_id"] is not None:
+            props["$insert_id"] = row["insert_id"]
+        return {"event": row["event_name"], "properties": props}
+
+
 def _query_rows(storage: StorageEngine, sql: str, mapping: ColumnMapping) -> Iterator[SourceRecord]:
+    from mixpanel_data._storage._errors import user_query
+
     cursor = storage.connection.cursor()
     try:
-        cursor.execute(sql)
+        with user_query(sql):
+            cursor.execute(sql)
         columns = [d[0] for d in cursor.description or []]
-        yield from _rows(columns, lambda: cursor.fetchmany(5000), mapping)
+        if set(columns) >= STORE_EVENT_COLUMNS:
+            mapping = _StoredEvents()
+
+        def fetch() -> list[tuple[Any, ...]]:
+            with user_query(sql):
+                return cursor.fetchmany(5000)
+
+        yield from _rows(columns, fetch, mapping)
     finally:
         cursor.close()
 
@@ -212,6 +244,10 @@ def open_source(
     if table is not None or sql is not None:
         if storage is None:
             raise ValidationError("a table or SQL source needs the local store")
+        if table is not None and not storage().table_exists(table):
+            raise TableNotFoundError(
+                f"no table named {table!r} in the local store", details={"table": table}
+            )
         query = sql if sql is not None else f"SELECT * FROM {_quote(str(table))}"
         label = f"table {table}" if table is not None else "SQL query"
         return Source(_query_rows(storage(), query, mapping), label, None, None)
