@@ -15,7 +15,7 @@ import binascii
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mixpanel_data.sandbox._http import Request, SandboxHTTPError
 
@@ -71,18 +71,21 @@ class SandboxCredentials:
             "MP_OAUTH_TOKEN": self.oauth_token,
         }
 
-    def client_credentials(self, base_url: str | None = None) -> Credentials:
+    def client_credentials(self, base_url: str | None = None, **changes: Any) -> Credentials:
         """The library's :class:`~mixpanel_data.Credentials` for this sandbox (service account,
-        token, ``base_url``), e.g. for ``Workspace(credentials=...)``."""
+        project token, OAuth bearer, ``base_url``), e.g. for ``Workspace(credentials=...)``;
+        ``changes`` replace fields (``oauth_token=None`` leaves the bearer out)."""
         from mixpanel_data._credentials import make_credentials
 
-        return make_credentials(
-            username=self.username,
-            secret=self.secret,
-            project_id=self.project_id,
-            token=self.token,
-            base_url=base_url if base_url is not None else self.base_url,
-        )
+        fields: dict[str, Any] = {
+            "username": self.username,
+            "secret": self.secret,
+            "project_id": self.project_id,
+            "token": self.token,
+            "oauth_token": self.oauth_token,
+            "base_url": base_url if base_url is not None else self.base_url,
+        }
+        return make_credentials(**{**fields, **changes})
 
     def __repr__(self) -> str:
         return (
