@@ -62,9 +62,17 @@ spec-drift *ARGS: sync
 mp *ARGS: sync
     uv run --no-sync mp "$@"
 
-# Benchmarks (fetch into DuckDB vs DuckDB's own load; sandbox export throughput)
-bench *ARGS: sync
-    uv run --no-sync python scripts/bench_fetch.py "$@"
+# Benchmarks: `just bench NAME [ARGS]` runs scripts/bench_NAME.py (fetch, import, ...); default fetch
+bench NAME="fetch" *ARGS: sync
+    #!/usr/bin/env bash
+    set -euo pipefail
+    name="$1"; shift || true
+    script="scripts/bench_${name//-/_}.py"
+    if [[ ! -f "$script" ]]; then
+        echo "no benchmark named '$name'; have: $(ls scripts/bench_*.py | sed 's|scripts/bench_||; s|\.py||' | tr '\n' ' ')" >&2
+        exit 3
+    fi
+    uv run --no-sync python "$script" "$@"
 
 # Start-up times of `import mixpanel_data` and `mp` commands, as ratios to `python -c pass`
 bench-startup *ARGS: sync
@@ -77,6 +85,3 @@ check-wheel: sync
 # Everything CI runs
 ci: check-generated lint typecheck test check-wheel
 
-# Import N events (default 200k) from JSONL into the sandbox vs a bare gzip-and-post loop
-bench-import *ARGS: sync
-    uv run --no-sync python scripts/bench_import.py "$@"
