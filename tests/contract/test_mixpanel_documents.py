@@ -58,15 +58,6 @@ def _require_reference() -> Path:
     return REFERENCE
 
 
-# Their path -> the API's path, where their document writes a path Mixpanel does not serve.
-PATH_FIXES: dict[tuple[str, str], str] = {
-    # The GDPR create paths end with a slash in Mixpanel's API (and in spec/); their document
-    # leaves it out. The sandbox is as strict as the API (tests/sandbox/app/test_app_gdpr.py).
-    ("gdpr.openapi.yaml", "/api/app/data-retrievals/v3.0"): "/api/app/data-retrievals/v3.0/",
-    ("gdpr.openapi.yaml", "/api/app/data-deletions/v3.0"): "/api/app/data-deletions/v3.0/",
-}
-
-
 @cache
 def _document(name: str) -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.safe_load((_require_reference() / name).read_text())
@@ -128,7 +119,7 @@ def _json_operations(
                         document=name,
                         operation_id=op["operationId"],
                         method=method.upper(),
-                        path=PATH_FIXES.get((name, full), full),
+                        path=full,
                         status=int(status),
                         pointer=f"{pointer}/content/application~1json/schema",
                         security=schemes,
@@ -257,7 +248,7 @@ class Ctx:
 
     def gdpr_job(self, kind: str) -> str:
         response = httpx.post(  # the bearer token, not the client's service account
-            f"{self.sb.url}/api/app/data-{kind}/v3.0/",
+            f"{self.sb.url}/api/app/data-{kind}/v3.0",
             params={"token": self.token},
             json={"distinct_ids": self.users[:2], "compliance_type": "GDPR"},
             headers={"Authorization": f"Bearer {self.sb.credentials.oauth_token}"},
@@ -754,15 +745,6 @@ def test_the_documents_are_there() -> None:
     """Fails (never skips) when ``../shared`` is missing: CI always provides it."""
     files = sorted(p.name for p in _require_reference().glob("*.openapi.yaml"))
     assert len(files) >= 12, files
-
-
-def test_path_fixes_are_still_needed() -> None:
-    """Each entry of PATH_FIXES names a path their document really writes."""
-    for (name, path), fixed in PATH_FIXES.items():
-        doc = _document(name)
-        base = urlsplit(doc["servers"][0]["url"].replace("{", "").replace("}", "")).path
-        assert path.removeprefix(base.rstrip("/")) in doc["paths"], (name, path)
-        assert fixed != path
 
 
 def test_every_json_operation_has_a_request() -> None:

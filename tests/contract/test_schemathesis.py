@@ -123,8 +123,8 @@ def world() -> Iterator[World]:
         tracking: dict[str, list[str]] = {"retrieval": [], "deletion": []}
         with httpx.Client(base_url=sb.url, timeout=30) as client:
             for kind, path in (
-                ("retrieval", "/api/app/data-retrievals/v3.0/"),
-                ("deletion", "/api/app/data-deletions/v3.0/"),
+                ("retrieval", "/api/app/data-retrievals/v3.0"),
+                ("deletion", "/api/app/data-deletions/v3.0"),
             ):
                 for ids in (users[:2], users[2:3], ["nobody-at-all"]):
                     response = client.post(

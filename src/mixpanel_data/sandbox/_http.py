@@ -396,11 +396,12 @@ _TEMPLATE_CACHE: dict[str, re.Pattern[str]] = {}
 def _compile_template(template: str) -> re.Pattern[str]:
     cached = _TEMPLATE_CACHE.get(template)
     if cached is None:
-        parts = re.split(r"\{(\w+)\}", template)
+        parts = re.split(r"\{(\w+)\}", template.rstrip("/") or "/")
         regex = "".join(
             re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts)
         )
-        cached = _TEMPLATE_CACHE[template] = re.compile(regex)
+        # Real clients send both forms (``/api/query/engage/``, ``/data-retrievals/v3.0``).
+        cached = _TEMPLATE_CACHE[template] = re.compile(regex + "/?" if regex != "/" else regex)
     return cached
 
 
@@ -408,7 +409,7 @@ class Router:
     """Finds the route for a method and path.
 
     ``/api/2.0/<x>`` falls back to ``/api/query/<x>`` when only the latter exists (Mixpanel serves
-    its query endpoints under both prefixes).
+    its query endpoints under both prefixes). Every route answers with and without a trailing slash.
     """
 
     def __init__(self, routes: Iterable[Route]) -> None:

@@ -27,7 +27,7 @@ def _get_kwargs(
 
     _kwargs: dict[str, Any] = {
         "method": "post",
-        "url": "/api/app/data-deletions/v3.0/",
+        "url": "/api/app/data-deletions/v3.0",
         "params": params,
     }
 
@@ -93,7 +93,7 @@ def sync_detailed(
     """Start a data deletion job
 
      Schedules the removal of all events and profile data of the given distinct IDs. Jobs can take up to
-    30 days and can be cancelled until they reach `STARTED`. The trailing slash is part of the endpoint.
+    30 days and can be cancelled until they reach `STARTED`.
 
     Args:
         token (str):
@@ -129,7 +129,7 @@ def sync(
     """Start a data deletion job
 
      Schedules the removal of all events and profile data of the given distinct IDs. Jobs can take up to
-    30 days and can be cancelled until they reach `STARTED`. The trailing slash is part of the endpoint.
+    30 days and can be cancelled until they reach `STARTED`.
 
     Args:
         token (str):
@@ -160,7 +160,7 @@ async def asyncio_detailed(
     """Start a data deletion job
 
      Schedules the removal of all events and profile data of the given distinct IDs. Jobs can take up to
-    30 days and can be cancelled until they reach `STARTED`. The trailing slash is part of the endpoint.
+    30 days and can be cancelled until they reach `STARTED`.
 
     Args:
         token (str):
@@ -194,7 +194,7 @@ async def asyncio(
     """Start a data deletion job
 
      Schedules the removal of all events and profile data of the given distinct IDs. Jobs can take up to
-    30 days and can be cancelled until they reach `STARTED`. The trailing slash is part of the endpoint.
+    30 days and can be cancelled until they reach `STARTED`.
 
     Args:
         token (str):

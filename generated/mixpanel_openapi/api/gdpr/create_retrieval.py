@@ -27,7 +27,7 @@ def _get_kwargs(
 
     _kwargs: dict[str, Any] = {
         "method": "post",
-        "url": "/api/app/data-retrievals/v3.0/",
+        "url": "/api/app/data-retrievals/v3.0",
         "params": params,
     }
 
@@ -93,7 +93,7 @@ def sync_detailed(
     """Start a data retrieval job
 
      Schedules an export of everything stored about the given distinct IDs. Poll the job with
-    `get_retrieval` using the returned `task_id`. The trailing slash is part of the endpoint.
+    `get_retrieval` using the returned `task_id`.
 
     Args:
         token (str):
@@ -130,7 +130,7 @@ def sync(
     """Start a data retrieval job
 
      Schedules an export of everything stored about the given distinct IDs. Poll the job with
-    `get_retrieval` using the returned `task_id`. The trailing slash is part of the endpoint.
+    `get_retrieval` using the returned `task_id`.
 
     Args:
         token (str):
@@ -162,7 +162,7 @@ async def asyncio_detailed(
     """Start a data retrieval job
 
      Schedules an export of everything stored about the given distinct IDs. Poll the job with
-    `get_retrieval` using the returned `task_id`. The trailing slash is part of the endpoint.
+    `get_retrieval` using the returned `task_id`.
 
     Args:
         token (str):
@@ -197,7 +197,7 @@ async def asyncio(
     """Start a data retrieval job
 
      Schedules an export of everything stored about the given distinct IDs. Poll the job with
-    `get_retrieval` using the returned `task_id`. The trailing slash is part of the endpoint.
+    `get_retrieval` using the returned `task_id`.
 
     Args:
         token (str):

@@ -1,8 +1,8 @@
 """GDPR API: data retrieval and deletion jobs for end users.
 
 Auth is the OAuth bearer token, and every call also needs ``token``, the project token, in the
-query string (missing: 400; not the project's: 401). The create paths end with a slash, as in
-Mixpanel's API (``/api/app/data-retrievals/v3.0/``).
+query string (missing: 400; not the project's: 401). The create paths are Mixpanel's
+(``/api/app/data-retrievals/v3.0``); like every route they also answer with a trailing slash.
 
 Job states advance on status reads, not with time (deterministic): the first ``GET`` shows
 ``PENDING``, each later one moves the job one step, so reads show ``PENDING``, ``STAGING``,
@@ -20,7 +20,7 @@ status enum has for it); cancelling such an id is a 404.
 
 Example:
     >>> [r.path for r in ROUTES if r.method == "POST"]
-    ['/api/app/data-retrievals/v3.0/', '/api/app/data-deletions/v3.0/']
+    ['/api/app/data-retrievals/v3.0', '/api/app/data-deletions/v3.0']
 """
 
 from __future__ import annotations
@@ -244,9 +244,9 @@ def download_retrieval(req: Request) -> Response:
 
 
 ROUTES = [
-    Route("POST", _RETRIEVALS + "/", "oauth", create_retrieval),
+    Route("POST", _RETRIEVALS, "oauth", create_retrieval),
     Route("GET", _RETRIEVALS + "/{tracking_id}", "oauth", get_retrieval),
-    Route("POST", _DELETIONS + "/", "oauth", create_deletion),
+    Route("POST", _DELETIONS, "oauth", create_deletion),
     Route("GET", _DELETIONS + "/{tracking_id}", "oauth", get_deletion),
     Route("DELETE", _DELETIONS + "/{tracking_id}", "oauth", cancel_deletion),
     Route("GET", RETRIEVAL_DOWNLOAD, "oauth", download_retrieval),
