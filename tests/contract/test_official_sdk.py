@@ -209,3 +209,64 @@ def test_sdk_errors_surface_as_mixpanel_exceptions(sb: Sandbox) -> None:
     refused = mixpanel.Mixpanel(sb.credentials.token, consumer=_consumer(sb, credentials=account))
     with pytest.raises(mixpanel.MixpanelException):
         refused.import_data(None, "someone", "Refused", int(datetime.now(UTC).timestamp()) - 60)
+
+
+def _flags_sdk(sb: Sandbox, token: str) -> mixpanel.Mixpanel:
+    """The SDK with remote flag evaluation; its own client (project token as the Basic username),
+    pointed at the sandbox: the SDK always builds ``https://{api_host}``, so only the base URL of
+    its client is changed."""
+    config = mixpanel.RemoteFlagsConfig(api_host="sandbox.invalid", request_timeout_in_seconds=30)
+    sdk = mixpanel.Mixpanel(token, consumer=_consumer(sb), remote_flags_config=config)
+    sdk.remote_flags._sync_client.base_url = httpx.URL(sb.url)
+    return sdk
+
+
+def test_remote_flag_evaluation_returns_the_real_variant(
+    sb: Sandbox, api: httpx.Client, ws: Workspace
+) -> None:
+    from mixpanel.flags.types import SelectedVariant
+
+    key = _unique("sdk-flag")
+    body = {
+        "name": "SDK flag",
+        "tags": ["sdk"],
+        "key": key,
+        "context": "distinct_id",
+        "serving_method": "server",
+        "status": "enabled",
+        "ruleset": {
+            "variants": [
+                {"key": "control", "value": "old", "is_control": True, "split": 0.0},
+                {"key": "treatment", "value": "new", "is_control": False, "split": 1.0},
+            ],
+            "rollout": [{"rollout_percentage": 1.0, "variant_splits": {"treatment": 1.0}}],
+        },
+    }
+    path = f"/api/app/projects/{sb.credentials.project_id}/workspaces/70001/feature-flags"
+    created = api.post(path, json=body)
+    assert created.status_code in (200, 201), created.text
+    sdk = _flags_sdk(sb, sb.credentials.token)
+    fallback = SelectedVariant(variant_key="fallback", variant_value="fallback")
+    user = _unique("flag-user")
+    got = sdk.remote_flags.get_variant(key, fallback, {"distinct_id": user})
+    assert (got.variant_key, got.variant_value) == ("treatment", "new")
+    assert sdk.remote_flags.get_variant_value(key, "fallback", {"distinct_id": user}) == "new"
+    # new-checkout lists user-00001 as a test user of its "on" variant (value True).
+    assert sdk.remote_flags.is_enabled("new-checkout", {"distinct_id": "user-00001"}) is True
+    # The exposure event the SDK tracked went through /track into the sandbox.
+    now = datetime.now(UTC).timestamp()
+    exposures = [
+        e
+        for e in _exported(ws, "$experiment_started", now)
+        if e["properties"]["distinct_id"] == user
+    ]
+    assert [e["properties"]["Variant name"] for e in exposures] == ["treatment", "treatment"]
+
+
+def test_remote_flag_evaluation_with_a_wrong_token_falls_back(sb: Sandbox) -> None:
+    from mixpanel.flags.types import SelectedVariant
+
+    sdk = _flags_sdk(sb, "not-the-token")
+    fallback = SelectedVariant(variant_key="fallback", variant_value="fallback")
+    got = sdk.remote_flags.get_variant("new-checkout", fallback, {"distinct_id": "user-00001"})
+    assert got.variant_key == "fallback"

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.flag_evaluation_response_flags import FlagEvaluationResponseFlags
 
@@ -25,13 +27,17 @@ class FlagEvaluationResponse:
 
     Attributes:
         flags (FlagEvaluationResponseFlags): Flag key to the variant the user got.
+        code (int | Unset): The HTTP status of the answer (200), read by Mixpanel's SDKs. Example: 200.
     """
 
     flags: FlagEvaluationResponseFlags
+    code: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         flags = self.flags.to_dict()
+
+        code = self.code
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -40,6 +46,8 @@ class FlagEvaluationResponse:
                 "flags": flags,
             }
         )
+        if code is not UNSET:
+            field_dict["code"] = code
 
         return field_dict
 
@@ -50,8 +58,11 @@ class FlagEvaluationResponse:
         d = dict(src_dict)
         flags = FlagEvaluationResponseFlags.from_dict(d.pop("flags"))
 
+        code = d.pop("code", UNSET)
+
         flag_evaluation_response = cls(
             flags=flags,
+            code=code,
         )
 
         flag_evaluation_response.additional_properties = d

@@ -176,6 +176,13 @@ def _check_token(req: Request, creds: SandboxCredentials) -> str | None:
     return None
 
 
+def _check_token_basic(req: Request, creds: SandboxCredentials) -> str | None:
+    basic = _basic(req)
+    if basic is None or basic[1] != "":
+        return "missing HTTP Basic credentials (project token as the username)"
+    return None if _same(basic[0], creds.token) else "Invalid credentials"
+
+
 def check_auth(req: Request, kinds: Sequence[str], creds: SandboxCredentials) -> str:
     """Return the auth kind that succeeded, or raise 401 (400/403 for a bad project id)."""
     if "none" in kinds:
@@ -192,6 +199,8 @@ def check_auth(req: Request, kinds: Sequence[str], creds: SandboxCredentials) ->
                 reason = None if _same(bearer, creds.oauth_token) else "Invalid OAuth token"
         elif kind == "token":
             reason = _check_token(req, creds)
+        elif kind == "token_basic":
+            reason = _check_token_basic(req, creds)
         else:  # pragma: no cover - Route validates kinds
             reason = f"unknown auth kind {kind}"
         if reason is None:

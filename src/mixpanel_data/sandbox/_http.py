@@ -13,6 +13,8 @@ Auth kinds of a route (a string or a tuple of strings, any of which may succeed)
   ``api_secret:``.
 - ``"token"``: the project token in the ``token`` query/form field, or in every ingestion record
   (``properties.token`` for events, ``$token`` for profile and group updates).
+- ``"token_basic"``: the project token as the HTTP Basic username with an empty password (how
+  Mixpanel's SDKs call ``/flags``).
 - ``"oauth"``: ``Authorization: Bearer <oauth_token>``.
 - ``"none"``: anyone.
 
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
 JSON_TYPE = "application/json"
 TEXT_TYPE = "text/plain; charset=utf-8"
 
-_AUTH_KINDS = frozenset({"project", "token", "oauth", "none"})
+_AUTH_KINDS = frozenset({"project", "token", "token_basic", "oauth", "none"})
 
 
 def dumps(value: Any) -> bytes:

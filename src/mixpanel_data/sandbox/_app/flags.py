@@ -651,7 +651,8 @@ def evaluate_flags(req: Request) -> Response:
         variant = assign(flag, context)
         if variant is not None:
             chosen[flag["key"]] = variant
-    return Response.json({"flags": chosen})
+    # ``code`` echoes the status: Mixpanel's SDKs read it (their document leaves it out).
+    return Response.json({"code": 200, "flags": chosen})
 
 
 def _definition(flag: Mapping[str, Any]) -> dict[str, Any]:
@@ -697,8 +698,8 @@ def list_flag_definitions(req: Request) -> Response:
 
 
 ROUTES = [
-    Route("GET", "/flags", "project", evaluate_flags),
-    Route("GET", "/flags/definitions", "project", list_flag_definitions),
+    Route("GET", "/flags", ("project", "token_basic"), evaluate_flags),
+    Route("GET", "/flags/definitions", ("project", "token_basic"), list_flag_definitions),
     Route("GET", _BASE, "project", list_feature_flags),
     Route("POST", _BASE, "project", create_feature_flag),
     Route("GET", _BASE + "/{flag_id}", "project", get_feature_flag),
