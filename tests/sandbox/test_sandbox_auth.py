@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import httpx
@@ -56,7 +57,7 @@ def test_project_secret_works_without_project_id(shared_sb: Sandbox) -> None:
 
 def test_token_routes_check_the_token(fresh_sb: Sandbox) -> None:
     creds = fresh_sb.credentials
-    event = {"event": "Ping", "properties": {"distinct_id": "u1", "time": 1769800000}}
+    event = {"event": "Ping", "properties": {"distinct_id": "u1", "time": int(time.time())}}
     wrong = {**event, "properties": {**event["properties"], "token": "nope"}}
     _assert_401(httpx.post(fresh_sb.url + "/track", json=[wrong]))
     _assert_401(httpx.post(fresh_sb.url + "/track", json=[event]))

@@ -38,10 +38,15 @@ def _at(sb: Sandbox, hour: int) -> int:
     return int(datetime.combine(sb.end_date, datetime.min.time(), UTC).timestamp()) + hour * 3600
 
 
+def _recent(hours_ago: int) -> int:
+    """A time /track keeps (its window is the last 5 days of the wall clock)."""
+    return int(time.time()) - hours_ago * 3600
+
+
 def test_track_round_trip_in_every_body_shape(fresh_sb: Sandbox, api: Any) -> None:
     client = api(fresh_sb)
     token = fresh_sb.credentials.token
-    t = _at(fresh_sb, 10)
+    t = _recent(10)
 
     def event(n: int) -> dict[str, Any]:
         props = {"token": token, "distinct_id": f"t-{n}", "time": t + n, "n": n, "ünï": "çødé"}
@@ -120,19 +125,22 @@ def test_import_strict_reports_each_bad_event(fresh_sb: Sandbox, api: Any, wire_
     assert response.status_code == 400
     wire_check("POST", "/import", response)
     body = response.json()
-    assert body["code"] == 400 and body["num_records_imported"] == 1
+    # The event three days ahead is not refused: its time becomes the time of ingestion.
+    assert body["code"] == 400 and body["num_records_imported"] == 2
     assert body["status"] == "Bad Request" and body["error"]
     failed = {f["index"]: f for f in body["failed_records"]}
-    assert sorted(failed) == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert sorted(failed) == [1, 2, 3, 5, 6, 7, 8]
     assert failed[1]["field"] == "properties.time"
     assert failed[2]["field"] == "properties.$insert_id" and failed[2]["insert_id"] == "bad id!"
     assert failed[3]["field"] == "properties.distinct_id"
-    assert failed[4]["field"] == "properties.time"
     assert failed[6]["field"] == "event"
     assert failed[7]["field"] == "properties.time"
     assert failed[8]["field"] == "properties.$insert_id"
     assert all(isinstance(f["message"], str) and f["message"] for f in failed.values())
-    assert _imported(fresh_sb, "Imp") == 1
+    assert _imported(fresh_sb, "Imp") == 2
+    with fresh_sb.data.cursor() as cur:
+        row = cur.execute("SELECT time FROM events WHERE insert_id = 'x-4'").fetchone()
+    assert row is not None and row[0] <= time.time() + 1
 
 
 def test_import_without_strict_drops_bad_events(
@@ -210,7 +218,7 @@ def test_merge_is_recorded_not_exported(fresh_sb: Sandbox, api: Any) -> None:
 
 def test_identity_events_from_track_are_recorded(fresh_sb: Sandbox) -> None:
     token = fresh_sb.credentials.token
-    t = _at(fresh_sb, 15)
+    t = _recent(15)
     events = [
         {
             "event": "$identify",
@@ -385,9 +393,12 @@ def test_numbers_and_times_out_of_range_are_rejected_not_500(fresh_sb: Sandbox, 
     assert _profile(client, "big")["n"] == 1e308
     for when in (10**20, -(10**20), 1e300, 253402300800000, 10**400):
         assert update(**{"$time": when, "$set": {"when": str(when)[:8]}}) == "1"
-    t = _at(fresh_sb, 3)
-    huge = {"event": "Huge", "properties": {"token": token, "time": 10**400}}
-    assert httpx.post(fresh_sb.url + "/track", json=[huge]).text == "0"
+    t = _recent(3)
+    before = time.time()
+    huge = {"event": "Far", "properties": {"token": token, "time": 10**400}}
+    assert httpx.post(fresh_sb.url + "/track", json=[huge]).text == "1"  # future: now instead
+    [far] = _exported(client, before, "Far")
+    assert before - 1 <= far["time"] <= time.time() + 1
     kept = {"event": "Huge", "properties": {"token": token, "time": t, "n": 10**30}}
     assert httpx.post(fresh_sb.url + "/track", json=[kept]).text == "1"
     assert [p["n"] for p in _exported(client, t, "Huge")] == [10**30]

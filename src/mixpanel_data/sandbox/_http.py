@@ -3,8 +3,9 @@
 An endpoint module exposes ``ROUTES``, a list of :class:`Route`, and is listed once in
 ``_server.ROUTE_MODULES``. A handler takes a :class:`Request` and returns a :class:`Response` (or
 raises :class:`SandboxHTTPError`). By the time a handler runs, authentication has been checked as
-its route says, the body is read (and gunzipped), and ``req.state`` gives the sandbox (data,
-credentials, faults, settings).
+its route says, the body is read (and gunzipped, after authentication where the credentials do
+not travel in the body, and never past the route's ``max_body``), and ``req.state`` gives the
+sandbox (data, credentials, faults, settings).
 
 Auth kinds of a route (a string or a tuple of strings, any of which may succeed):
 
@@ -30,7 +31,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
 import json
 import re
 import zlib
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from mixpanel_data.sandbox._state import SandboxState
 
 JSON_TYPE = "application/json"
+DEFAULT_MAX_BODY = 10 * 1024 * 1024  # a route's request body limit unless it sets max_body
 TEXT_TYPE = "text/plain; charset=utf-8"
 
 _AUTH_KINDS = frozenset({"project", "token", "token_basic", "oauth", "none"})
@@ -184,9 +185,12 @@ class Request:
         query: query parameters (the last value of a repeated key wins).
         query_multi: every value of every query parameter.
         headers: case-insensitive headers.
-        body: the raw body, gunzipped when it came with ``Content-Encoding: gzip``.
+        body: the raw body, gunzipped when it came with ``Content-Encoding: gzip`` (the server
+            inflates it, with :meth:`inflate`, before the handler runs).
         state: the sandbox serving the request (data, credentials, settings).
         path_params: values of the route template's ``{name}`` parts.
+        client: the client's IP address.
+        gzipped: the body is still gzip-compressed.
     """
 
     method: str
@@ -197,8 +201,20 @@ class Request:
     body: bytes
     state: SandboxState
     path_params: dict[str, str] = field(default_factory=dict)
+    client: str = ""
+    gzipped: bool = False
     _form: dict[str, list[str]] | None = field(default=None, repr=False)
     _records: list[Any] | None = field(default=None, repr=False)
+
+    def inflate(self, limit: int) -> None:
+        """Gunzip the body when it came compressed, stopping past ``limit`` bytes (413); then
+        check the (inflated) size against ``limit`` either way."""
+        if self.gzipped:
+            self.body = gunzip(self.body, limit)
+            self.gzipped = False
+            self._form = self._records = None
+        if len(self.body) > limit:
+            raise body_too_large(limit)
 
     @property
     def content_type(self) -> str:
@@ -344,11 +360,47 @@ def _parse_records(req: Request) -> list[Any]:
     raise SandboxHTTPError(400, "data must be a JSON object or an array of objects")
 
 
-def gunzip(body: bytes) -> bytes:
-    """Inflate a gzip request body (400 when it is not gzip)."""
+def body_too_large(limit: int) -> SandboxHTTPError:
+    """The 413 of a body over ``limit`` bytes, in the shape of Mixpanel's documented example."""
+    message = f"request exceeds max limit of {limit} bytes"
+    return SandboxHTTPError(
+        413, message, body={"code": 413, "error": message, "status": "Request Entity Too Large"}
+    )
+
+
+def gunzip(body: bytes, limit: int = DEFAULT_MAX_BODY) -> bytes:
+    """Inflate a gzip request body (one or more members); 400 when it is not gzip, 413 as soon
+    as more than ``limit`` bytes come out (nothing past that is inflated).
+
+    Example:
+        >>> import gzip
+        >>> gunzip(gzip.compress(b"abc"))
+        b'abc'
+        >>> try:
+        ...     gunzip(gzip.compress(b"x" * 100), limit=10)
+        ... except SandboxHTTPError as exc:
+        ...     print(exc.status, exc.error_message)
+        413 request exceeds max limit of 10 bytes
+    """
+    out = bytearray()
+    data = body
     try:
-        return gzip.decompress(body)
-    except (OSError, EOFError, zlib.error) as exc:
+        while True:
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            pending = data
+            while True:
+                out += inflater.decompress(pending, limit + 1 - len(out))
+                if len(out) > limit:
+                    raise body_too_large(limit)
+                pending = inflater.unconsumed_tail
+                if not pending:
+                    break
+            if not inflater.eof:
+                raise SandboxHTTPError(400, "Content-Encoding is gzip but the body is cut short")
+            data = inflater.unused_data
+            if not data.strip(b"\0"):
+                return bytes(out)
+    except zlib.error as exc:
         raise SandboxHTTPError(400, "Content-Encoding is gzip but the body is not gzip") from exc
 
 
@@ -357,7 +409,8 @@ Handler = Callable[[Request], Response]
 
 @dataclass(frozen=True)
 class Route:
-    """One endpoint: method, path template with ``{name}`` parts, auth kind(s), handler.
+    """One endpoint: method, path template with ``{name}`` parts, auth kind(s), handler, and the
+    largest request body it takes (inflated; bigger is a 413).
 
     Example:
         >>> Route("GET", "/api/query/events/names", "project", lambda r: Response()).auth_kinds
@@ -368,6 +421,7 @@ class Route:
     path: str
     auth: str | tuple[str, ...]
     handler: Handler
+    max_body: int = DEFAULT_MAX_BODY
 
     def __post_init__(self) -> None:
         unknown = set(self.auth_kinds) - _AUTH_KINDS

@@ -1,16 +1,21 @@
 """Ingestion: ``/track``, ``/import``, ``/engage`` and ``/groups``; they store what they receive.
 
 ``/track`` (token in each event's ``properties.token``): JSON array or object body, or form/query
-``data=`` (JSON or base64 JSON). Missing ``time`` becomes now. Answers ``1`` (some event stored) or
-``0``; ``verbose=1`` answers ``{"status": 1|0, "error": ...}``. ``$identify`` and ``$create_alias``
-also record an identity link.
+``data=`` (JSON or base64 JSON). Missing ``time`` becomes now. Only events of the last 5 days are
+kept (an older one is refused like any invalid event; ``/import`` is for older data). With ``ip=1``
+an event without ``distinct_id`` gets a stable one hashed from the client's address. Answers ``1``
+(some event stored) or ``0``; ``verbose=1`` answers ``{"status": 1|0, "error": ...}``.
+``$identify`` and ``$create_alias`` also record an identity link.
 
 ``/import`` (service account + ``project_id``, project secret, or OAuth bearer): JSON array or
-NDJSON body, optionally gzip. Each event needs ``properties.time`` (seconds or milliseconds, not
-more than an hour ahead), ``distinct_id`` and ``$insert_id`` (at most 36 letters, digits or ``-``).
+NDJSON body, optionally gzip. Each event needs ``properties.time`` (seconds or milliseconds),
+``distinct_id`` and ``$insert_id`` (at most 36 letters, digits or ``-``).
 ``strict=1`` answers 400 with ``failed_records`` when any event fails (the others are stored);
 without it bad events are dropped silently (``verbose=1`` then answers ``{"status", "error"}``, as
-the official SDKs expect). At most 2000 events and 10 MiB per request.
+the official SDKs expect). At most 2000 events and 2,097,152 bytes of (inflated) JSON per request
+(413 with the document's body).
+
+On both, a time in the future is overwritten with the time of ingestion (Mixpanel's document).
 ``$merge`` events (``properties.$distinct_ids``: two ids) record a merge and are not stored as
 events. Stored events keep exactly the properties sent (less ``token``), plus
 ``mp_processing_time_ms``; they come back through export and count in every query.
@@ -28,6 +33,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import time
@@ -38,10 +44,10 @@ from mixpanel_data.sandbox._data import SandboxData, iso_seconds, json_text, tim
 from mixpanel_data.sandbox._http import Request, Response, Route, SandboxHTTPError
 
 MAX_IMPORT_EVENTS = 2000
-MAX_IMPORT_BYTES = 10 * 1024 * 1024
+MAX_IMPORT_BYTES = 2_097_152  # the document's 413 example
 MAX_EVENT_NAME = 255
 MAX_PROPERTIES = 255
-FUTURE_SLACK_MS = 3_600_000
+TRACK_WINDOW_MS = 5 * 86_400_000  # /track keeps the last 5 days; older data goes to /import
 _INSERT_ID = re.compile(r"[A-Za-z0-9-]{1,36}")
 PROFILE_OPERATIONS = ("$set", "$set_once", "$add", "$union", "$append", "$remove", "$unset")
 _CREATING = frozenset({"$set", "$set_once", "$add", "$union", "$append"})
@@ -92,11 +98,32 @@ def _check_time(value: Any, now_ms: int) -> int:
             "properties.time",
             "'properties.time' is invalid: must be specified as seconds since epoch",
         ) from exc
-    if t_ms > now_ms + FUTURE_SLACK_MS:
-        raise RecordError("properties.time", "'properties.time' is invalid: it is in the future")
     if t_ms < 0:
         raise RecordError("properties.time", "'properties.time' is invalid: before 1970")
+    return min(t_ms, now_ms)  # the future becomes the time of ingestion
+
+
+def _check_track_time(value: Any, now_ms: int) -> int:
+    t_ms = _check_time(value, now_ms)
+    if t_ms < now_ms - TRACK_WINDOW_MS:
+        raise RecordError(
+            "properties.time",
+            "'properties.time' is invalid: /track accepts events of the last 5 days; "
+            "send older events to /import",
+        )
     return t_ms
+
+
+def address_distinct_id(address: str) -> str:
+    """The distinct id ``ip=1`` gives an event without one: a hash of the client's address.
+
+    Example:
+        >>> address_distinct_id("127.0.0.1") == address_distinct_id("127.0.0.1")
+        True
+        >>> address_distinct_id("127.0.0.1").startswith("ip-")
+        True
+    """
+    return "ip-" + hashlib.sha256(address.encode()).hexdigest()[:20]
 
 
 def _stored(name: str, props: dict[str, Any], t_ms: int, now_ms: int) -> tuple[str, dict[str, Any]]:
@@ -150,10 +177,13 @@ def track(req: Request) -> Response:
     now = _now_ms()
     events: list[tuple[str, dict[str, Any]]] = []
     error: str | None = None
+    by_address = req.arg_bool("ip") and req.client != ""
     for record in req.records():
         try:
             name, props = _event_parts(record)
-            t_ms = _check_time(props["time"], now) if "time" in props else now
+            t_ms = _check_track_time(props["time"], now) if "time" in props else now
+            if by_address and props.get("distinct_id") in (None, ""):
+                props = {**props, "distinct_id": address_distinct_id(req.client)}
             events.append(_stored(name, props, t_ms, now))
         except RecordError as exc:
             error = error or exc.message
@@ -190,16 +220,6 @@ def _check_import(record: Any, now_ms: int) -> tuple[str, dict[str, Any]]:
 
 def import_events(req: Request) -> Response:
     """Validate and store imported events; ``$merge`` events record identity merges."""
-    if len(req.body) > MAX_IMPORT_BYTES:
-        raise SandboxHTTPError(
-            413,
-            f"request exceeds max limit of {MAX_IMPORT_BYTES} bytes",
-            body={
-                "code": 413,
-                "error": f"request exceeds max limit of {MAX_IMPORT_BYTES} bytes",
-                "status": "Request Entity Too Large",
-            },
-        )
     strict = req.arg_bool("strict", False)
     records = req.records()
     if len(records) > MAX_IMPORT_EVENTS:
@@ -402,7 +422,7 @@ def groups(req: Request) -> Response:
 ROUTES = [
     Route("POST", "/track", "token", track),
     Route("GET", "/track", "token", track),
-    Route("POST", "/import", ("project", "oauth"), import_events),
+    Route("POST", "/import", ("project", "oauth"), import_events, max_body=MAX_IMPORT_BYTES),
     Route("POST", "/engage", "token", engage),
     Route("GET", "/engage", "token", engage),
     Route("POST", "/groups", "token", groups),

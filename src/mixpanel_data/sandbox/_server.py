@@ -1,7 +1,8 @@
 """The HTTP server: stdlib ``ThreadingHTTPServer`` on loopback, HTTP/1.1 keep-alive.
 
-One thread per connection. For every request: read the body (gunzip when sent gzip), log it, apply
-``status``/``slow`` faults, rate limits, find the route, check auth, run the handler, then send the
+One thread per connection. For every request: read the body, log it, apply ``status``/``slow``
+faults, rate limits, find the route, check auth (a gzip body is inflated first only when the
+credentials travel in it), inflate the body up to the route's limit, run the handler, then send the
 answer, compressed when the client accepts gzip, streamed with chunked encoding when the handler
 returned an iterable, with the ``cut``/``truncate_gzip``/``malformed``/``drop`` faults applied on
 the way.
@@ -39,7 +40,6 @@ from mixpanel_data.sandbox._http import (
     Router,
     SandboxHTTPError,
     error_body,
-    gunzip,
 )
 from mixpanel_data.sandbox._state import SandboxState
 
@@ -290,8 +290,6 @@ class _Handler(BaseHTTPRequestHandler):
     def _build_request(self) -> Request:
         body = self._read_body()
         headers = Headers(self.headers.items())
-        if "gzip" in headers.get("Content-Encoding", "").lower():
-            body = gunzip(body)
         split = urlsplit(self.path)
         multi = parse_qs(split.query, keep_blank_values=True)
         return Request(
@@ -302,6 +300,8 @@ class _Handler(BaseHTTPRequestHandler):
             headers=headers,
             body=body,
             state=self.server.state,
+            client=str(self.client_address[0]) if self.client_address else "",
+            gzipped="gzip" in headers.get("Content-Encoding", "").lower(),
         )
 
     # -- dispatch -------------------------------------------------------------------------------
@@ -369,7 +369,10 @@ class _Handler(BaseHTTPRequestHandler):
                 raise SandboxHTTPError(404, f"Unknown path: {req.path}")
             route, params = found
             req.path_params = params
+            if "token" in route.auth_kinds:  # the project token may be inside the body
+                req.inflate(route.max_body)
             check_auth(req, route.auth_kinds, state.credentials)
+            req.inflate(route.max_body)
             return route.handler(req)
         except SandboxHTTPError as exc:
             return exc.to_response()
