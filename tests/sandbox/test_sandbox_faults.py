@@ -183,7 +183,7 @@ def test_after_handler_faults_skip_failed_answers(fresh_sb: Sandbox, api: Any) -
 
 def test_faults_over_http(fresh_sb: Sandbox, api: Any) -> None:
     client = api(fresh_sb)
-    control = httpx.Client(base_url=fresh_sb.url)
+    control = httpx.Client(base_url=fresh_sb.url, headers=fresh_sb.control_headers())
     try:
         added = control.post("/_sandbox/faults", json={"kind": "status", "status": 502, "times": 3})
         assert added.status_code == 200
@@ -201,7 +201,7 @@ def test_faults_over_http(fresh_sb: Sandbox, api: Any) -> None:
 
 
 def test_fault_header_applies_to_one_request(fresh_sb: Sandbox, api: Any) -> None:
-    client = api(fresh_sb)
+    client = api(fresh_sb, headers=fresh_sb.control_headers())
     response = client.get(
         NAMES, headers={"X-Sandbox-Fault": "kind=status;status=429;retry_after=0.5"}
     )
@@ -265,8 +265,8 @@ def test_drop_processes_the_request_then_answers_nothing(fresh_sb: Sandbox, api:
 
 
 def test_drop_over_http_and_in_the_header(fresh_sb: Sandbox, api: Any) -> None:
-    client = api(fresh_sb)
-    control = httpx.Client(base_url=fresh_sb.url)
+    client = api(fresh_sb, headers=fresh_sb.control_headers())
+    control = httpx.Client(base_url=fresh_sb.url, headers=fresh_sb.control_headers())
     try:
         added = control.post("/_sandbox/faults", json={"kind": "drop", "path": NAMES})
         assert added.status_code == 200

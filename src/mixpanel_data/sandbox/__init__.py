@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import secrets
 import shlex
 import signal
 import sys
@@ -28,7 +29,7 @@ from typing import Any
 from mixpanel_data.sandbox._credentials import SandboxCredentials
 from mixpanel_data.sandbox._data import SandboxData
 from mixpanel_data.sandbox._faults import Fault, FaultSet
-from mixpanel_data.sandbox._http import Router
+from mixpanel_data.sandbox._http import CONTROL_HEADER, Router
 from mixpanel_data.sandbox._ratelimit import RateLimits
 from mixpanel_data.sandbox._server import SandboxHTTPServer, load_routes
 from mixpanel_data.sandbox._state import RequestRecord, SandboxState, Settings
@@ -113,6 +114,7 @@ class Sandbox:
         self._settings = Settings(engage_page_size=engage_page_size, verbose=verbose)
         self._rate_limits = RateLimits(enabled=rate_limits)
         self.faults = FaultSet()
+        self._control_token = secrets.token_urlsafe(24)
         self._state: SandboxState | None = None
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -132,6 +134,7 @@ class Sandbox:
                 faults=self.faults,
                 rate_limits=self._rate_limits,
                 settings=self._settings,
+                control_token=self._control_token,
             )
             try:
                 server = SandboxHTTPServer((self._host, self._port), state, Router(load_routes()))
@@ -157,6 +160,7 @@ class Sandbox:
             self._server = self._thread = None
             if server is None:
                 return
+            server.stopping.set()
             server.shutdown()
             server.close_connections()
             server.server_close()
@@ -202,6 +206,21 @@ class Sandbox:
     def credentials(self) -> SandboxCredentials:
         """Credentials the sandbox accepts (``.env()`` gives the ``MP_*`` variables)."""
         return self._state.credentials if self._state is not None else self._credentials
+
+    @property
+    def control_token(self) -> str:
+        """The token the ``/_sandbox/`` control endpoints and the fault header require."""
+        return self._control_token
+
+    def control_headers(self) -> dict[str, str]:
+        """Headers that authorize control requests (arm faults over HTTP, read the request log).
+
+        Example:
+            >>> with Sandbox(users=5, days=1) as sb:                          # doctest: +SKIP
+            ...     httpx.post(sb.url + "/_sandbox/faults", headers=sb.control_headers(),
+            ...                json={"kind": "status", "status": 503})
+        """
+        return {CONTROL_HEADER: self._control_token}
 
     @property
     def requests(self) -> list[RequestRecord]:
@@ -252,6 +271,7 @@ def _banner(sb: Sandbox) -> None:
         f"  project {creds.project_id}: {sb.plan.users} users, {sb.plan.days} days of events "
         f"from {sb.start_date} to {sb.end_date} (seed {sb.plan.seed})",
         f"  service account: {creds.username}",
+        f"  control token (faults, request log: header {CONTROL_HEADER}): {sb.control_token}",
         "Paste into a shell to point mixpanel_data at it:",
         *sb.export_lines(),
         "Press Ctrl-C to stop.",

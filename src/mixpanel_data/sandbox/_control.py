@@ -1,6 +1,10 @@
-"""``/_sandbox/...``: control endpoints for tests and the CLI (no auth; never faulted or logged).
+"""``/_sandbox/...``: control endpoints for tests and the CLI (never faulted or logged).
 
-- ``GET /_sandbox/health``: ``{"status": "ok", "project_id": ...}``
+Every one but ``health`` needs the sandbox's control token in the ``X-Sandbox-Control`` header
+(``Sandbox.control_headers()``; ``mp sandbox serve`` prints it), so that whoever else reaches the
+port cannot arm faults or read the request log.
+
+- ``GET /_sandbox/health``: ``{"status": "ok", "project_id": ...}`` (no token needed)
 - ``GET /_sandbox/faults``: armed faults with the uses they have left.
 - ``POST /_sandbox/faults``: arm a fault (a JSON object with :class:`Fault` fields, or a list).
 - ``DELETE /_sandbox/faults``: disarm every fault.
@@ -64,9 +68,9 @@ def clear_requests(req: Request) -> Response:
 
 ROUTES = [
     Route("GET", "/_sandbox/health", "none", health),
-    Route("GET", "/_sandbox/faults", "none", list_faults),
-    Route("POST", "/_sandbox/faults", "none", add_fault),
-    Route("DELETE", "/_sandbox/faults", "none", clear_faults),
-    Route("GET", "/_sandbox/requests", "none", list_requests),
-    Route("DELETE", "/_sandbox/requests", "none", clear_requests),
+    Route("GET", "/_sandbox/faults", "control", list_faults),
+    Route("POST", "/_sandbox/faults", "control", add_fault, max_body=1024 * 1024),
+    Route("DELETE", "/_sandbox/faults", "control", clear_faults),
+    Route("GET", "/_sandbox/requests", "control", list_requests),
+    Route("DELETE", "/_sandbox/requests", "control", clear_requests),
 ]

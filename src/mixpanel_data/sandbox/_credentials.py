@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mixpanel_data.sandbox._http import Request, SandboxHTTPError
+from mixpanel_data.sandbox._http import CONTROL_HEADER, Request, SandboxHTTPError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -183,6 +183,14 @@ def _check_token_basic(req: Request, creds: SandboxCredentials) -> str | None:
     return None if _same(basic[0], creds.token) else "Invalid credentials"
 
 
+def check_control(req: Request) -> str | None:
+    """None when the request carries the sandbox's control token, else why not."""
+    given = req.headers.get(CONTROL_HEADER, "")
+    if not given:
+        return f"missing the sandbox's control token (the {CONTROL_HEADER} header)"
+    return None if _same(given, req.state.control_token) else "Invalid control token"
+
+
 def check_auth(req: Request, kinds: Sequence[str], creds: SandboxCredentials) -> str:
     """Return the auth kind that succeeded, or raise 401 (400/403 for a bad project id)."""
     if "none" in kinds:
@@ -201,6 +209,8 @@ def check_auth(req: Request, kinds: Sequence[str], creds: SandboxCredentials) ->
             reason = _check_token(req, creds)
         elif kind == "token_basic":
             reason = _check_token_basic(req, creds)
+        elif kind == "control":
+            reason = check_control(req)
         else:  # pragma: no cover - Route validates kinds
             reason = f"unknown auth kind {kind}"
         if reason is None:

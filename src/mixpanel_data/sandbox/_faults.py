@@ -4,7 +4,8 @@ Kinds:
 
 - ``status``: answer ``status`` (default 503) with Mixpanel's error body, plus ``Retry-After`` when
   ``retry_after`` is set. Applied before auth and routing, like a proxy in front of Mixpanel.
-- ``slow``: sleep ``delay`` seconds (default 1) before the first byte of the answer.
+- ``slow``: sleep ``delay`` seconds (default 1, at most :data:`MAX_DELAY`) before the first byte
+  of the answer; stopping the sandbox ends the wait (and the connection).
 - ``cut``: send the first ``after_bytes`` bytes (default 0) of the body as it goes on the wire
   (compressed when gzip), then close the socket without finishing the body.
 - ``truncate_gzip``: send the body gzip-compressed (even if not asked) and end it cleanly, but leave
@@ -41,6 +42,7 @@ FaultKind = Literal["status", "cut", "slow", "truncate_gzip", "malformed", "drop
 FAULT_KINDS: frozenset[str] = frozenset(get_args(FaultKind))
 BEFORE_HANDLER: frozenset[str] = frozenset({"status", "slow"})
 AFTER_HANDLER: frozenset[str] = frozenset({"cut", "truncate_gzip", "malformed", "drop"})
+MAX_DELAY = 120.0  # seconds: a slow fault never holds a server thread longer
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,10 @@ class Fault:
                 raise ValueError(f"{name} must not be negative")
         if self.line is not None and self.line < 1:
             raise ValueError("line is 1-based")
+        for name in ("delay", "retry_after"):
+            value = getattr(self, name)
+            if value is not None and not value <= MAX_DELAY:  # also refuses NaN
+                raise ValueError(f"{name} must be at most {MAX_DELAY:g} seconds")
 
     @property
     def status_code(self) -> int:

@@ -17,6 +17,7 @@ Auth kinds of a route (a string or a tuple of strings, any of which may succeed)
 - ``"token_basic"``: the project token as the HTTP Basic username with an empty password (how
   Mixpanel's SDKs call ``/flags``).
 - ``"oauth"``: ``Authorization: Bearer <oauth_token>``.
+- ``"control"``: the sandbox's control token in the ``X-Sandbox-Control`` header.
 - ``"none"``: anyone.
 
 Example:
@@ -47,7 +48,8 @@ JSON_TYPE = "application/json"
 DEFAULT_MAX_BODY = 10 * 1024 * 1024  # a route's request body limit unless it sets max_body
 TEXT_TYPE = "text/plain; charset=utf-8"
 
-_AUTH_KINDS = frozenset({"project", "token", "token_basic", "oauth", "none"})
+_AUTH_KINDS = frozenset({"project", "token", "token_basic", "oauth", "control", "none"})
+CONTROL_HEADER = "X-Sandbox-Control"
 
 
 def dumps(value: Any) -> bytes:

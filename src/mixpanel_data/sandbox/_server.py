@@ -29,7 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from mixpanel_data.sandbox._credentials import check_auth
+from mixpanel_data.sandbox._credentials import check_auth, check_control
 from mixpanel_data.sandbox._faults import AFTER_HANDLER, BEFORE_HANDLER, Fault
 from mixpanel_data.sandbox._gzip import gzip_bytes, gzip_stream
 from mixpanel_data.sandbox._http import (
@@ -191,6 +191,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         self._live_lock = threading.Lock()
         self._live_sockets: set[socket.socket] = set()
         self._live_threads: set[threading.Thread] = set()
+        self.stopping = threading.Event()  # set first when stopping: ends slow-fault waits
         super().__init__(address, _Handler)
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
@@ -320,8 +321,15 @@ class _Handler(BaseHTTPRequestHandler):
         record = state.record(req)
         try:
             faults = [Fault.from_header(v) for v in _header_values(req, FAULT_HEADER)]
+            refused = check_control(req) if faults else None
         except (ValueError, TypeError) as exc:
             response = Response.json(error_body(f"bad {FAULT_HEADER} header: {exc}"), status=400)
+            record.status = response.status
+            self._send(response, [], gzip_ok=gzip_ok)
+            return
+        if refused is not None:
+            message = f"{FAULT_HEADER} needs the sandbox's control token: {refused}"
+            response = Response.json(error_body(message), status=401)
             record.status = response.status
             self._send(response, [], gzip_ok=gzip_ok)
             return
@@ -330,7 +338,10 @@ class _Handler(BaseHTTPRequestHandler):
         )
         for fault in before:
             if fault.kind == "slow":
-                time.sleep(fault.delay if fault.delay is not None else 1.0)
+                delay = fault.delay if fault.delay is not None else 1.0
+                if self.server.stopping.wait(delay):  # the sandbox is stopping: no answer
+                    self.close_connection = True
+                    return
         status_fault = next((f for f in before if f.kind == "status"), None)
         if status_fault is not None:
             message = status_fault.error or f"sandbox fault: HTTP {status_fault.status_code}"

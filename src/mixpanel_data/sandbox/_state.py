@@ -8,6 +8,7 @@ Example:
 
 from __future__ import annotations
 
+import secrets
 import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -19,7 +20,7 @@ from mixpanel_data.sandbox._http import Request
 from mixpanel_data.sandbox._ratelimit import RateLimits
 
 # Headers never kept in request records (they carry credentials).
-_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-sandbox-control"})
 # Query/form keys whose values are masked in request records.
 _SECRET_KEYS = frozenset({"token", "api_secret", "secret", "password", "access_token"})
 
@@ -52,6 +53,7 @@ class SandboxState:
     """Everything handlers share: data, credentials, faults, request log, limits, settings.
 
     ``scratch`` is per-sandbox room for endpoint modules' own state (key it by module name).
+    ``control_token`` guards the ``/_sandbox/`` control endpoints and the fault header.
     """
 
     data: SandboxData
@@ -60,6 +62,7 @@ class SandboxState:
     rate_limits: RateLimits = field(default_factory=lambda: RateLimits(enabled=False))
     settings: Settings = field(default_factory=Settings)
     scratch: dict[str, Any] = field(default_factory=dict)
+    control_token: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
     _requests: list[RequestRecord] = field(default_factory=list)
     _requests_lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -22,6 +22,7 @@ def _print_json(sb: Sandbox) -> None:
         "from_date": sb.start_date.isoformat(),
         "to_date": sb.end_date.isoformat(),
         "env": sb.credentials.env(sb.url),
+        "control_token": sb.control_token,
     }
     sys.stdout.write(json.dumps(info) + "\n")
     sys.stdout.flush()
