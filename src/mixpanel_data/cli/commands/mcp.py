@@ -14,7 +14,10 @@ from mixpanel_data.cli._output import Format, emit
 if TYPE_CHECKING:
     from types import ModuleType
 
-app = typer.Typer(no_args_is_help=True, help="The MCP server that lets AI agents use Mixpanel.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="The MCP server that lets AI agents use Mixpanel (needs the [mcp] extra).",
+)
 
 WritesOpt = Annotated[
     bool,
