@@ -28,6 +28,9 @@ OptionalToDate = Annotated[
 Unit = Annotated[
     Literal["hour", "day", "week", "month"], Field(description="The time bucket of each row.")
 ]
+HourOrDay = Annotated[
+    Literal["hour", "day"], Field(description="The time bucket of each row (hour or day).")
+]
 Where = Annotated[
     str | None,
     Field(

@@ -16,6 +16,7 @@ from mixpanel_data.mcp import _shape
 from mixpanel_data.mcp._params import (
     Event,
     FromDate,
+    HourOrDay,
     MaxRows,
     NumericOn,
     OptionalFromDate,
@@ -200,7 +201,7 @@ def _live(server: MCPServer[Any], session: McpSession) -> None:
         from_date: FromDate,
         to_date: ToDate,
         on: NumericOn,
-        unit: Unit = "day",
+        unit: HourOrDay = "day",
         where: Where = None,
         max_rows: MaxRows = _shape.DEFAULT_ROWS,
     ) -> CallToolResult:
@@ -220,7 +221,7 @@ def _live(server: MCPServer[Any], session: McpSession) -> None:
         from_date: FromDate,
         to_date: ToDate,
         on: NumericOn,
-        unit: Unit = "day",
+        unit: HourOrDay = "day",
         where: Where = None,
         max_rows: MaxRows = _shape.DEFAULT_ROWS,
     ) -> CallToolResult:

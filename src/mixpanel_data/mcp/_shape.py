@@ -74,7 +74,11 @@ def frame(
     df: pd.DataFrame, *, max_rows: int, summary: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """A tabular answer from a DataFrame (its first rows only are converted)."""
-    head = df.head(max_rows + 1)
+    head = df.head(max_rows + 1).copy()
+    for name in head.columns:
+        column = head[name]
+        if str(column.dtype) == "datetime64[ns]" and column.dt.normalize().equals(column):
+            head[name] = column.dt.strftime("%Y-%m-%d")  # a calendar day, not a moment
     records = head.to_dict(orient="records")
     return table(
         records,
