@@ -65,7 +65,7 @@ class McpProcess:
     def tool_names(self) -> set[str]:
         return {t.name for t in self.tools()}
 
-    def call(self, name: str, **arguments: Any) -> CallToolResult:
+    def call(self, name: str, /, **arguments: Any) -> CallToolResult:
         """Call a tool; progress notifications it sends are kept in :attr:`progress`."""
 
         async def on_progress(progress: float, total: float | None, message: str | None) -> None:
@@ -77,14 +77,14 @@ class McpProcess:
         assert isinstance(result, CallToolResult), result
         return result
 
-    def data(self, name: str, **arguments: Any) -> dict[str, Any]:
+    def data(self, name: str, /, **arguments: Any) -> dict[str, Any]:
         """A tool's structured answer (asserting it is not an error)."""
         result = self.call(name, **arguments)
         assert not result.is_error, result.content
         assert isinstance(result.structured_content, dict), result
         return result.structured_content
 
-    def error(self, name: str, **arguments: Any) -> dict[str, Any]:
+    def error(self, name: str, /, **arguments: Any) -> dict[str, Any]:
         """A tool's error (asserting it is one): ``code``, ``exit_code``, ``message``."""
         result = self.call(name, **arguments)
         assert result.is_error, result.structured_content
