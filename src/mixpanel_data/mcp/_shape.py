@@ -77,7 +77,8 @@ def frame(
     head = df.head(max_rows + 1).copy()
     for name in head.columns:
         column = head[name]
-        if str(column.dtype) == "datetime64[ns]" and column.dt.normalize().equals(column):
+        naive = column.dtype.kind == "M" and column.dt.tz is None
+        if naive and column.dt.normalize().equals(column):
             head[name] = column.dt.strftime("%Y-%m-%d")  # a calendar day, not a moment
     records = head.to_dict(orient="records")
     return table(
