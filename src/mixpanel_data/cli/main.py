@@ -57,6 +57,9 @@ GROUPS: dict[str, LazyEntry] = {
         ("pipelines",), "List, create, check and delete data pipelines (exports)."
     ),
     "warehouse": LazyEntry(("warehouse",), "List, run, inspect and delete warehouse imports."),
+    "mcp": LazyEntry(
+        ("mcp",), "The MCP server that lets AI agents use Mixpanel (needs the [mcp] extra)."
+    ),
     "sandbox": LazyEntry(("sandbox",), "The offline Mixpanel (sandbox) for demos and tests."),
 }
 
