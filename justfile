@@ -78,6 +78,12 @@ bench NAME="fetch" *ARGS: sync
 bench-startup *ARGS: sync
     uv run --no-sync python scripts/bench_startup.py "$@"
 
+# Execute examples/quickstart.ipynb top to bottom (its own sandbox); the run is saved to build/
+notebook: sync
+    mkdir -p build
+    uv run --no-sync jupyter execute examples/quickstart.ipynb --output=../build/quickstart
+    @echo "executed notebook: build/quickstart.ipynb"
+
 # Build the wheel, install it with base dependencies only, fetch and query a sandbox with it
 check-wheel: sync
     uv run --no-sync python scripts/check_wheel.py

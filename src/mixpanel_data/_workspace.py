@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from mixpanel_data._management import ManagementMethods
 from mixpanel_data.exceptions import ConfigError
+from mixpanel_data.results.listing import ResultList
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -239,41 +240,43 @@ class Workspace(ManagementMethods):
 
     # -- discovery --------------------------------------------------------------------------
 
-    def list_events(self) -> list[str]:
-        """Event names of the project, sorted."""
-        return self._discovery_service.list_events()
+    def list_events(self) -> ResultList[str]:
+        """Event names of the project, sorted (a list; ``.df`` has one ``event`` column)."""
+        return ResultList(self._discovery_service.list_events(), column="event")
 
-    def list_properties(self, event: str) -> list[str]:
-        """Property names seen on ``event``, sorted."""
-        return self._discovery_service.list_properties(event)
+    def list_properties(self, event: str) -> ResultList[str]:
+        """Property names seen on ``event``, sorted (a list; ``.df`` has a ``property`` column)."""
+        return ResultList(self._discovery_service.list_properties(event), column="property")
 
     def list_property_values(
         self, property: str, *, event: str | None = None, limit: int = 100
-    ) -> list[str]:
-        """Values seen for ``property`` (on ``event`` when given), as strings."""
-        return self._discovery_service.list_property_values(property, event=event, limit=limit)
+    ) -> ResultList[str]:
+        """Values seen for ``property`` (on ``event`` when given), as strings (with ``.df``)."""
+        values = self._discovery_service.list_property_values(property, event=event, limit=limit)
+        return ResultList(values, column="value")
 
-    def list_funnels(self) -> list[FunnelInfo]:
-        """Saved funnels (id and name)."""
-        return self._discovery_service.list_funnels()
+    def list_funnels(self) -> ResultList[FunnelInfo]:
+        """Saved funnels (id and name; ``.df`` has one row per funnel)."""
+        return ResultList(self._discovery_service.list_funnels(), column="funnel")
 
-    def list_cohorts(self) -> list[SavedCohort]:
-        """Saved cohorts."""
-        return self._discovery_service.list_cohorts()
+    def list_cohorts(self) -> ResultList[SavedCohort]:
+        """Saved cohorts (``.df`` has one row per cohort)."""
+        return ResultList(self._discovery_service.list_cohorts(), column="cohort")
 
-    def list_bookmarks(self, type: str | None = None) -> list[BookmarkInfo]:
+    def list_bookmarks(self, type: str | None = None) -> ResultList[BookmarkInfo]:
         """Saved reports, optionally only of one ``type`` (insights, funnels, retention, flows)."""
-        return self._discovery_service.list_bookmarks(type)
+        return ResultList(self._discovery_service.list_bookmarks(type), column="bookmark")
 
     def list_top_events(
         self, type: Literal["general", "average", "unique"] = "general", limit: int | None = None
-    ) -> list[TopEvent]:
-        """Today's top events with their counts and change (never cached)."""
-        return self._discovery_service.list_top_events(type=type, limit=limit)
+    ) -> ResultList[TopEvent]:
+        """Today's top events with their counts and change (never cached; with ``.df``)."""
+        top = self._discovery_service.list_top_events(type=type, limit=limit)
+        return ResultList(top, column="event")
 
-    def list_schemas(self, entity_type: str | None = None) -> list[dict[str, Any]]:
-        """Lexicon schemas of the project (``event`` or ``profile`` entities)."""
-        return self._discovery_service.list_schemas(entity_type)
+    def list_schemas(self, entity_type: str | None = None) -> ResultList[dict[str, Any]]:
+        """Lexicon schemas of the project (``event`` or ``profile`` entities; with ``.df``)."""
+        return ResultList(self._discovery_service.list_schemas(entity_type), column="schema")
 
     def clear_discovery_cache(self) -> None:
         """Forget cached discovery answers."""

@@ -172,8 +172,10 @@ class StorageEngine:
         self._finalizer = weakref.finalize(self, _release, con, cleanup_dir)
         self._con = con
         with _errors.storage_op("preparing the connection"):
-            # DuckDB would draw a progress bar on the terminal during long queries.
-            con.execute("SET enable_progress_bar = false")
+            # DuckDB would draw a progress bar on the terminal during long queries. In Jupyter it
+            # starts disabled, and setting it at all there fails unless ipywidgets is installed.
+            if self._scalar("SELECT current_setting('enable_progress_bar')"):
+                con.execute("SET enable_progress_bar = false")
             self._default_memory_limit = str(self._scalar(_CURRENT_MEMORY_LIMIT))
             if read_only:
                 self._has_metadata = bool(self._scalar(_schema.HAS_METADATA_TABLE))

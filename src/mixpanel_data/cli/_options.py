@@ -30,7 +30,7 @@ FormatOpt = Annotated[
         "--format",
         "-f",
         envvar="MP_FORMAT",
-        help="json, jsonl, table, csv or plain.",
+        help="json, jsonl, table, csv, plain, or chart (time series).",
     ),
 ]
 DbOpt = Annotated[

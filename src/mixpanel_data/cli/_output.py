@@ -1,4 +1,4 @@
-"""Writing command results to stdout in the five formats every data command accepts.
+"""Writing command results to stdout in the formats data commands accept (``chart``: time series).
 
 Data goes to stdout; progress, warnings and errors go to stderr (see :func:`err`). Results are
 turned into plain JSON-able data first (``to_dict()`` on result objects, records for DataFrames),
@@ -32,6 +32,7 @@ class Format(StrEnum):
     table = "table"
     csv = "csv"
     plain = "plain"
+    chart = "chart"
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,10 @@ def _cell(value: Any) -> str:
 def render(value: Any, fmt: Format | str) -> str:
     """Render ``value`` as text in format ``fmt`` (no trailing data after the last newline)."""
     fmt = Format(fmt)
+    if fmt is Format.chart:  # drawn from the result object itself, not its JSON data
+        from mixpanel_data.cli._chart import chart
+
+        return chart(value)
     data = to_data(value)
     if fmt is Format.json:
         return json.dumps(data, indent=2, default=_default, ensure_ascii=False) + "\n"

@@ -76,6 +76,22 @@ class ResultBase:
     def _build_df(self) -> pd.DataFrame:  # pragma: no cover - every result overrides it
         raise NotImplementedError
 
+    def _display_frame(self) -> pd.DataFrame:
+        """The compact table a notebook shows (``.df`` unless a result has a smaller one)."""
+        return self.df
+
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: the key numbers, then the first rows of a compact table."""
+        from mixpanel_data.results._html import heading_of, html_block
+
+        return html_block(heading_of(str(self)), self._display_frame())
+
+    def _repr_markdown_(self) -> str:
+        """The same as :meth:`_repr_html_`, as Markdown (a pipe table)."""
+        from mixpanel_data.results._html import heading_of, markdown
+
+        return markdown(heading_of(str(self)), self._display_frame())
+
 
 # -- reading values -----------------------------------------------------------------------------
 

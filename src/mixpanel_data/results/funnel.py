@@ -36,6 +36,8 @@ from mixpanel_data.results._base import (
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 OVERALL = "$overall"
 
@@ -293,6 +295,34 @@ class FunnelResult(ResultBase):
                 ),
             }
         )
+
+    def _display_frame(self) -> pd.DataFrame:
+        """The added-up steps: count and conversions (0-1) per step."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "step": [s.step for s in self.steps],
+                "name": [s.name for s in self.steps],
+                "count": [s.count for s in self.steps],
+                "step_conversion": [s.step_conversion for s in self.steps],
+                "overall_conversion": [s.overall_conversion for s in self.steps],
+            }
+        )
+
+    def plot(self, *, ax: Axes | None = None) -> Figure:
+        """A bar per step (users who reached it), labelled with its overall conversion.
+
+        Needs matplotlib (``pip install 'mixpanel_data[plot]'``).
+
+        Example:
+            >>> r = ws.funnel(7509, from_date="2026-10-01", to_date="2026-10-31")  # doctest: +SKIP
+            >>> r.plot().savefig("funnel.png")  # doctest: +SKIP
+        """
+        from mixpanel_data.results._plot import funnel_bars
+
+        title = self.funnel_name or f"Funnel {self.funnel_id}"
+        return funnel_bars(self.steps, title=f"{title}: {percent(self.conversion_rate)}", ax=ax)
 
     def __str__(self) -> str:
         title = f"Funnel {self.funnel_id}" + (f" {self.funnel_name!r}" if self.funnel_name else "")

@@ -28,6 +28,8 @@ from mixpanel_data.results._base import (
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,34 @@ class RetentionResult(ResultBase):
                 "rate": ([r for *_, r in rows], "float64"),
             }
         )
+
+    def _display_frame(self) -> pd.DataFrame:
+        """One row per cohort: its size and the rate (0-1) of each period."""
+        import pandas as pd
+
+        periods = max((len(c.rates) for c in self.cohorts), default=0)
+        columns: dict[str, list[Any]] = {
+            "cohort": [c.date for c in self.cohorts],
+            "size": [c.size for c in self.cohorts],
+        }
+        for p in range(periods):
+            columns[f"p{p}"] = [c.rates[p] if p < len(c.rates) else None for c in self.cohorts]
+        return pd.DataFrame(columns)
+
+    def plot(self, *, ax: Axes | None = None) -> Figure:
+        """A heat map: one row per cohort, one column per period, colour = retention rate.
+
+        Needs matplotlib (``pip install 'mixpanel_data[plot]'``).
+
+        Example:
+            >>> fig = ws.retention("Signed Up", from_date="2026-10-01",
+            ...                    to_date="2026-10-31").plot()  # doctest: +SKIP
+        """
+        from mixpanel_data.results._plot import heat_map
+
+        what = self.born_event or "any event"
+        title = f"Retention of {what!r}, every {self.interval} {self.unit}(s)"
+        return heat_map(self.cohorts, title=title, ax=ax)
 
     def __str__(self) -> str:
         what = self.born_event or "any event"

@@ -14,10 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mixpanel_data.results._base import ResultBase, series_frame, series_table, short_table
+from mixpanel_data.results._base import (
+    ResultBase,
+    date_part,
+    series_frame,
+    series_table,
+    short_table,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,27 @@ class SegmentationResult(ResultBase):
 
     def _build_df(self) -> pd.DataFrame:
         return series_frame(self.series, "segment")
+
+    def _display_frame(self) -> pd.DataFrame:
+        """One row per date, one column per segment (largest first)."""
+        import pandas as pd
+
+        columns = {s: [self.series[s].get(d) for d in self.dates] for s in self.segments}
+        return pd.DataFrame({"date": [date_part(d) for d in self.dates], **columns})
+
+    def plot(self, *, ax: Axes | None = None, top: int = 10) -> Figure:
+        """A line chart of the counts over time, one line per segment (the ``top`` largest).
+
+        Needs matplotlib (``pip install 'mixpanel_data[plot]'``).
+
+        Example:
+            >>> fig = result.plot()          # doctest: +SKIP
+            >>> fig.savefig("signups.png")   # doctest: +SKIP
+        """
+        from mixpanel_data.results._plot import line_chart
+
+        title = f"{self.event} ({self.type}) by {self.unit}"
+        return line_chart(self.dates, self.series, self.segments[:top], title=title, ax=ax)
 
     def __str__(self) -> str:
         on = f", on {self.segment_property}" if self.segment_property else ""

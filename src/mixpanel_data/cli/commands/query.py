@@ -109,7 +109,7 @@ def narrow_rows(result: Any) -> Any:
 def emit_result(result: Any, fmt: Format) -> None:
     """Print ``result``: ``to_dict()`` for json; its tidy ``.df`` rows for jsonl and csv; for
     table and plain the same rows, narrowed where they would not fit 80 columns."""
-    if fmt is Format.json:
+    if fmt in (Format.json, Format.chart):
         emit(result, fmt)
         return
     data = narrow_rows(result) if fmt in (Format.table, Format.plain) else None

@@ -1,0 +1,95 @@
+"""`--format chart`: time series drawn with Unicode blocks in the terminal.
+
+The totals and shapes the chart must show are computed from the same command's `-f json` answer.
+"""
+
+from __future__ import annotations
+
+import doctest
+import json
+
+from cli_helpers import MpRunner
+
+from mixpanel_data.cli import _chart
+from mixpanel_data.cli._chart import BLOCKS, SEGMENT_ROWS, draw, sparkline
+
+
+def _json(mp: MpRunner, *args: str) -> dict[str, object]:
+    run = mp(*args, "-f", "json")
+    assert run.code == 0, str(run)
+    data: dict[str, object] = json.loads(run.stdout)
+    return data
+
+
+def _parts(text: str) -> tuple[list[str], list[str], list[str]]:
+    """Heading lines, column-chart rows (without axis) and sparkline lines."""
+    lines = text.rstrip("\n").splitlines()
+    chart = [line.split("┤", 1)[1] for line in lines if "┤" in line]
+    axis = next(i for i, line in enumerate(lines) if "└" in line)
+    return lines[:2], chart, lines[axis + 2 :]
+
+
+def test_segmentation_chart_shows_the_total_and_a_line_per_segment(
+    mp: MpRunner, span: tuple[str, str]
+) -> None:
+    args = ["query", "segmentation", "-e", "Page View", "--from", span[0], "--to", span[1]]
+    args += ["--on", "$browser"]
+    answer = _json(mp, *args)
+    series: dict[str, dict[str, int]] = answer["series"]  # type: ignore[assignment]
+    dates: list[str] = answer["dates"]  # type: ignore[assignment]
+    run = mp(*args, "-f", "chart")
+    assert run.code == 0, str(run)
+    heading, columns, sparks = _parts(run.stdout)
+    total = sum(v for by_date in series.values() for v in by_date.values())
+    assert f"total {total:,}" in heading[1]
+    assert all(len(row) == len(dates) for row in columns) and len(columns) == 8
+    per_date = [sum(s.get(d, 0) for s in series.values()) for d in dates]
+    tallest = per_date.index(max(per_date))
+    assert columns[0][tallest] == "█"  # the largest bucket reaches the top row
+    assert len(sparks) == min(len(series), SEGMENT_ROWS) + (len(series) > SEGMENT_ROWS)
+    by_total = sorted(series, key=lambda s: (-sum(series[s].values()), s))
+    for line, name in zip(sparks, by_total, strict=False):
+        assert line.startswith(name[:20])
+        assert line.rstrip().endswith(f"{sum(series[name].values()):,}")
+
+
+def test_event_counts_chart(mp: MpRunner, span: tuple[str, str]) -> None:
+    args = ["query", "event-counts", "-e", "Sign Up", "-e", "Purchase"]
+    args += ["--from", span[0], "--to", span[1]]
+    answer = _json(mp, *args)
+    series: dict[str, dict[str, int]] = answer["series"]  # type: ignore[assignment]
+    run = mp(*args, "-f", "chart")
+    assert run.code == 0, str(run)
+    _, _, sparks = _parts(run.stdout)
+    assert sorted(line.split()[0] for line in sparks) == ["Purchase", "Sign"]
+    total = sum(v for by_date in series.values() for v in by_date.values())
+    assert f"total {total:,}" in run.stdout
+
+
+def test_chart_of_a_non_time_series_is_a_usage_error(mp: MpRunner, span: tuple[str, str]) -> None:
+    run = mp("query", "retention", "--born", "Sign Up", "--from", span[0], "--to", span[1],
+             "-f", "chart")  # fmt: skip
+    assert run.code == 3, str(run)
+    assert "--format chart draws time series" in run.error_line()
+    assert run.stdout == ""
+
+
+def test_wide_ranges_fold_into_the_width() -> None:
+    dates = [f"2026-10-{d:02d}" for d in range(1, 32)]
+    text = draw(dates, {"E": dict.fromkeys(dates, 1)}, title="E", width=10)
+    _, columns, sparks = _parts(text)
+    assert all(len(row) == 8 for row in columns)  # 31 buckets, 4 per column
+    assert "every 4 added up per column" in text
+    assert sparks[0].rstrip().endswith(" 31")
+
+
+def test_zero_series_draws_an_empty_chart() -> None:
+    text = draw(["2026-10-01"], {"E": {"2026-10-01": 0}}, title="E")
+    _, columns, _ = _parts(text)
+    assert all(row == " " for row in columns)
+    assert sparkline([0, 0]) == "  "
+
+
+def test_eighths() -> None:
+    assert sparkline([1, 8]) == BLOCKS[1] + BLOCKS[8]
+    assert doctest.testmod(_chart).failed == 0
