@@ -29,8 +29,7 @@ from typing import Any
 
 import duckdb
 
-from mixpanel_data.expressions import Expr
-from mixpanel_data.sandbox._analytics._events import (
+from mixpanel_data.analytics._events import (
     COUNT_TYPES,
     UNITS,
     Buckets,
@@ -46,7 +45,7 @@ from mixpanel_data.sandbox._analytics._events import (
     time_table,
     to_csv,
 )
-from mixpanel_data.sandbox._analytics._params import (
+from mixpanel_data.analytics._params import (
     Query,
     choice,
     date_pair,
@@ -55,6 +54,7 @@ from mixpanel_data.sandbox._analytics._params import (
     optional_integer,
     required,
 )
+from mixpanel_data.expressions import Expr
 
 Body = dict[str, Any] | str
 

@@ -36,8 +36,7 @@ from typing import Any, Literal
 
 import duckdb
 
-from mixpanel_data.expressions import Expr
-from mixpanel_data.sandbox._analytics._events import (
+from mixpanel_data.analytics._events import (
     DAY,
     EVENTS,
     WEEK,
@@ -49,7 +48,7 @@ from mixpanel_data.sandbox._analytics._events import (
     keep,
     load_rows,
 )
-from mixpanel_data.sandbox._analytics._params import (
+from mixpanel_data.analytics._params import (
     Query,
     bad,
     boolean,
@@ -60,6 +59,7 @@ from mixpanel_data.sandbox._analytics._params import (
     optional,
     required,
 )
+from mixpanel_data.expressions import Expr
 
 RetentionUnit = Literal["day", "week", "month"]
 _UNIT_SECONDS = {"day": DAY, "week": WEEK, "month": 30 * DAY}

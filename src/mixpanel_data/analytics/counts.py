@@ -17,8 +17,7 @@ from typing import Any
 
 import duckdb
 
-from mixpanel_data.expressions import Property
-from mixpanel_data.sandbox._analytics._events import (
+from mixpanel_data.analytics._events import (
     COUNT_TYPES,
     UNITS,
     Buckets,
@@ -33,7 +32,7 @@ from mixpanel_data.sandbox._analytics._events import (
     time_table,
     to_csv,
 )
-from mixpanel_data.sandbox._analytics._params import (
+from mixpanel_data.analytics._params import (
     Query,
     bad,
     choice,
@@ -44,6 +43,7 @@ from mixpanel_data.sandbox._analytics._params import (
     required,
     string_list,
 )
+from mixpanel_data.expressions import Property
 
 Body = dict[str, Any] | str
 

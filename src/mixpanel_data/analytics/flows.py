@@ -33,16 +33,15 @@ from typing import Any
 
 import duckdb
 
-from mixpanel_data.expressions import Expr
-from mixpanel_data.sandbox._analytics._bookmarks import (
+from mixpanel_data.analytics._bookmarks import (
     Bookmark,
     find,
     params_of,
     range_spec,
     read_range,
 )
-from mixpanel_data.sandbox._analytics._errors import AnalyticsError
-from mixpanel_data.sandbox._analytics._events import (
+from mixpanel_data.analytics._errors import AnalyticsError
+from mixpanel_data.analytics._events import (
     DAY,
     EVENTS,
     EventRow,
@@ -50,7 +49,7 @@ from mixpanel_data.sandbox._analytics._events import (
     keep,
     load_rows,
 )
-from mixpanel_data.sandbox._analytics._params import (
+from mixpanel_data.analytics._params import (
     Query,
     bad,
     choice,
@@ -58,7 +57,8 @@ from mixpanel_data.sandbox._analytics._params import (
     optional_integer,
     parse_expression,
 )
-from mixpanel_data.sandbox._analytics.segmentation import computed_at
+from mixpanel_data.analytics.segmentation import computed_at
+from mixpanel_data.expressions import Expr
 
 MAX_HOPS = 5
 TOP_PATHS = 100

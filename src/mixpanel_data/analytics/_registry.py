@@ -14,15 +14,15 @@ from typing import Any, TypeAlias
 
 import duckdb
 
-from mixpanel_data.sandbox._analytics._bookmarks import Bookmark
-from mixpanel_data.sandbox._analytics.activity import activity_stream
-from mixpanel_data.sandbox._analytics.counts import event_counts, property_counts
-from mixpanel_data.sandbox._analytics.flows import flows
-from mixpanel_data.sandbox._analytics.frequency import frequency
-from mixpanel_data.sandbox._analytics.funnels import FunnelDef, funnel
-from mixpanel_data.sandbox._analytics.insights import insights
-from mixpanel_data.sandbox._analytics.retention import retention
-from mixpanel_data.sandbox._analytics.segmentation import (
+from mixpanel_data.analytics._bookmarks import Bookmark
+from mixpanel_data.analytics.activity import activity_stream
+from mixpanel_data.analytics.counts import event_counts, property_counts
+from mixpanel_data.analytics.flows import flows
+from mixpanel_data.analytics.frequency import frequency
+from mixpanel_data.analytics.funnels import FunnelDef, funnel
+from mixpanel_data.analytics.insights import insights
+from mixpanel_data.analytics.retention import retention
+from mixpanel_data.analytics.segmentation import (
     segmentation,
     segmentation_average,
     segmentation_numeric,

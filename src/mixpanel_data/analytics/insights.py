@@ -32,16 +32,15 @@ from typing import Any
 
 import duckdb
 
-from mixpanel_data.expressions import Expr, Property
-from mixpanel_data.sandbox._analytics._bookmarks import (
+from mixpanel_data.analytics._bookmarks import (
     Bookmark,
     find,
     params_of,
     range_spec,
     read_range,
 )
-from mixpanel_data.sandbox._analytics._errors import AnalyticsError
-from mixpanel_data.sandbox._analytics._events import (
+from mixpanel_data.analytics._errors import AnalyticsError
+from mixpanel_data.analytics._events import (
     UNITS,
     Buckets,
     CountType,
@@ -49,8 +48,9 @@ from mixpanel_data.sandbox._analytics._events import (
     Window,
     moment,
 )
-from mixpanel_data.sandbox._analytics._params import Query, integer, parse_expression
-from mixpanel_data.sandbox._analytics.segmentation import computed_at, tally_events
+from mixpanel_data.analytics._params import Query, integer, parse_expression
+from mixpanel_data.analytics.segmentation import computed_at, tally_events
+from mixpanel_data.expressions import Expr, Property
 
 _MATH: Mapping[str, CountType] = {
     "total": "general",

@@ -39,6 +39,7 @@ from typing import Any, Literal, TypeAlias
 
 import duckdb
 
+from mixpanel_data.analytics._errors import AnalyticsError
 from mixpanel_data.exceptions import ExpressionError
 from mixpanel_data.expressions import (
     Expr,
@@ -48,7 +49,6 @@ from mixpanel_data.expressions import (
     matches,
     segment_keys,
 )
-from mixpanel_data.sandbox._analytics._errors import AnalyticsError
 
 Unit: TypeAlias = Literal["minute", "hour", "day", "week", "month"]
 UNITS: tuple[Unit, ...] = ("minute", "hour", "day", "week", "month")

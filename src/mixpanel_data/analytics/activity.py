@@ -16,8 +16,8 @@ from typing import Any
 
 import duckdb
 
-from mixpanel_data.sandbox._analytics._events import Window, load_rows
-from mixpanel_data.sandbox._analytics._params import Query, date_pair, string_list
+from mixpanel_data.analytics._events import Window, load_rows
+from mixpanel_data.analytics._params import Query, date_pair, string_list
 
 
 def activity_stream(con: duckdb.DuckDBPyConnection, q: Query, *, today: date) -> dict[str, Any]:

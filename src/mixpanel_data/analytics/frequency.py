@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from mixpanel_data.sandbox._analytics._events import (
+from mixpanel_data.analytics._events import (
     EVENTS,
     Buckets,
     Unit,
@@ -30,7 +30,7 @@ from mixpanel_data.sandbox._analytics._events import (
     keep,
     load_rows,
 )
-from mixpanel_data.sandbox._analytics._params import (
+from mixpanel_data.analytics._params import (
     Query,
     bad,
     choice,
