@@ -30,8 +30,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import duckdb
-
 from mixpanel_data.analytics._bookmarks import (
     Bookmark,
     find,
@@ -44,6 +42,7 @@ from mixpanel_data.analytics._events import (
     UNITS,
     Buckets,
     CountType,
+    Db,
     Unit,
     Window,
     moment,
@@ -146,7 +145,7 @@ def stamp(start: int) -> str:
 
 
 def insights(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     q: Query,
     *,
     today: date,
