@@ -74,6 +74,10 @@ _DAYS_PER = {"day": 1, "week": 7, "month": 30}
 _USER_DOT = re.compile(r"^user\.([^\s\[\]\"'.]+)$")
 
 
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _text(value: Any) -> str:
     """A query parameter as the HTTP query would carry it."""
     if isinstance(value, bool):
@@ -130,6 +134,20 @@ class StoreCaller:
             )
         return str(found[0][0])
 
+    def _last_day(self, table: str) -> dt.date:
+        """The reports' "today": the last day the table was fetched for (its metadata), else
+        the day of its last event, else today (UTC). A local answer is the answer Mixpanel gave
+        at the end of the fetched range."""
+        storage = self._storage()
+        meta = storage.get_metadata(table)
+        if meta is not None and meta.to_date is not None:
+            day: dt.date = meta.to_date
+            return day
+        last = storage.sql_scalar(f"SELECT max(event_time) FROM {_quoted(table)}")
+        if isinstance(last, dt.datetime):
+            return last.date()
+        return dt.datetime.now(dt.UTC).date()
+
     def call_json(self, operation_id: str, /, **params: Any) -> Any:
         """Run ``operation_id`` over the stored tables and return Mixpanel's JSON body."""
         from mixpanel_data.analytics import ENDPOINTS, AnalyticsContext, AnalyticsError
@@ -143,7 +161,7 @@ class StoreCaller:
             params.pop("profiles_table", None) or "profiles", "profiles_table", required=False
         )
         query = {k: _text(v) for k, v in params.items() if v is not None and k != "project_id"}
-        today = self._today or dt.datetime.now(dt.UTC).date()
+        today = self._today or self._last_day(events)
         context = AnalyticsContext(today=today, funnels=dict(self.funnels))
         cursor = self._storage().connection.cursor()
         try:
@@ -179,7 +197,7 @@ class LocalQueryService(LiveQueryService):
         self._project_id = 0
         self._live = live
         self._api = self._caller  # type: ignore[assignment]
-        self._saved: dict[int, tuple[str, FunnelDef]] = {}
+        self._saved: dict[int, tuple[str, list[str], tuple[int, str] | None]] = {}
 
     def __repr__(self) -> str:
         return "LocalQueryService()"
@@ -232,7 +250,7 @@ class LocalQueryService(LiveQueryService):
             window = window_unit = None
         else:
             fid = check.positive_id(funnel_id, "funnel_id")
-            name, definition = self._saved_funnel(fid, start)
+            name, definition = self._saved_funnel(fid, start, window, window_unit)
         self._caller.funnels = {fid: definition}
         raw = self._caller.call_json(
             "funnel", funnel_id=fid, from_date=start, to_date=end, unit=unit, on=on_expr,
@@ -249,33 +267,41 @@ class LocalQueryService(LiveQueryService):
             on=on_expr,
         )
 
-    def _saved_funnel(self, funnel_id: int, day: str) -> tuple[str, FunnelDef]:
+    def _saved_funnel(
+        self, funnel_id: int, day: str, length: int | None, length_unit: str | None
+    ) -> tuple[str, FunnelDef]:
         """A saved funnel's name and definition: its steps from one live ``funnel`` call over
-        one day, its window from the saved report (bookmark) that holds it."""
+        one day (cached), its window from the saved report (bookmark) that holds it, else
+        ``length``."""
         from mixpanel_data.analytics import FunnelDef
 
-        if funnel_id in self._saved:
-            return self._saved[funnel_id]
-        if self._live is None:
-            raise ValidationError(
-                f"funnel {funnel_id} is a saved funnel: its definition needs credentials "
-                "(or pass steps=[...])"
-            )
-        lookup, live = self._live()
-        info = lookup.funnel_info(funnel_id)
-        raw = live.call_json("funnel", funnel_id=funnel_id, from_date=day, to_date=day)
-        first: Mapping[str, Any] = next(iter((raw.get("data") or {}).values()), {})
-        steps = [str(s.get("event", "")) for s in (first.get("steps") or [])]
-        if len(steps) < 2:
-            raise NotFoundError(f"funnel {funnel_id} has no steps", status=404)
-        length, unit = self._saved_window(lookup, funnel_id)
-        found = (info.name, FunnelDef(name=info.name, steps=steps, length=length, length_unit=unit))
-        self._saved[funnel_id] = found
-        return found
+        if funnel_id not in self._saved:
+            if self._live is None:
+                raise ValidationError(
+                    f"funnel {funnel_id} is a saved funnel: its definition needs credentials "
+                    "(or pass steps=[...])"
+                )
+            lookup, live = self._live()
+            info = lookup.funnel_info(funnel_id)
+            raw = live.call_json("funnel", funnel_id=funnel_id, from_date=day, to_date=day)
+            first: Mapping[str, Any] = next(iter((raw.get("data") or {}).values()), {})
+            steps = [str(s.get("event", "")) for s in (first.get("steps") or [])]
+            if len(steps) < 2:
+                raise NotFoundError(f"funnel {funnel_id} has no steps", status=404)
+            self._saved[funnel_id] = (info.name, steps, self._saved_window(lookup, funnel_id))
+        name, steps, window = self._saved[funnel_id]
+        if window is None:
+            if length is None:
+                raise ValidationError(
+                    f"funnel {funnel_id} ({name}): its conversion window is in no saved report "
+                    "Mixpanel returns; pass length= and length_unit= (--length)"
+                )
+            window = (length, length_unit or "day")
+        return name, FunnelDef(name=name, steps=steps, length=window[0], length_unit=window[1])
 
     @staticmethod
-    def _saved_window(lookup: DiscoveryService, funnel_id: int) -> tuple[int, str]:
-        """The conversion window the project saved for ``funnel_id`` (30 days when no saved
+    def _saved_window(lookup: DiscoveryService, funnel_id: int) -> tuple[int, str] | None:
+        """The conversion window the project saved for ``funnel_id`` (``None`` when no saved
         report holds it)."""
         for info in lookup.list_bookmarks("funnels"):
             params = lookup.bookmark_params(info.id)
@@ -289,4 +315,4 @@ class LocalQueryService(LiveQueryService):
                     return length * _DAYS_PER[unit], "day"
                 if isinstance(length, int) and unit in ("second", "minute", "hour"):
                     return length, str(unit)
-        return DEFAULT_FUNNEL_DAYS, "day"
+        return None
