@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from mixpanel_data._services.discovery import DiscoveryService
     from mixpanel_data._services.fetcher import Fetcher
     from mixpanel_data._services.live_query import LiveQueryService
+    from mixpanel_data._services.local_query import LocalQueryService
     from mixpanel_data._storage.engine import StorageEngine
     from mixpanel_data._storage.types import Connection, TableInfo, TableSchema
     from mixpanel_data.results import (
@@ -111,6 +112,7 @@ class Workspace(ManagementMethods):
         self._storage: StorageEngine | None = None
         self._discovery: DiscoveryService | None = None
         self._live: LiveQueryService | None = None
+        self._local: LocalQueryService | None = None
         self._fetcher: Fetcher | None = None
         self._timeout = timeout
         self._retries = retries
@@ -229,6 +231,27 @@ class Workspace(ManagementMethods):
                 self.api, self.credentials.project_id, self._discovery_service
             )
         return self._live
+
+    @property
+    def local(self) -> LocalQueryService:
+        """Mixpanel's reports computed over the local store instead of asked of Mixpanel.
+
+        The live queries' methods and result types (``segmentation``, ``funnel``,
+        ``retention``, ``frequency``, ``flows``, ``event_counts``, ...) over a stored events
+        table (``table=``, default ``events``), joined with ``profiles`` for ``user[...]``.
+        ``funnel(steps=[...])`` runs a funnel nobody saved.
+
+        Example:
+            >>> ws.local.funnel(steps=["Sign Up", "Purchase"], from_date="2026-10-01",
+            ...                 to_date="2026-10-31").df               # doctest: +SKIP
+        """
+        if self._local is None:
+            from mixpanel_data._services.local_query import LocalQueryService
+
+            self._local = LocalQueryService(
+                lambda: self.storage, live=lambda: (self._discovery_service, self.api)
+            )
+        return self._local
 
     @property
     def _fetch_service(self) -> Fetcher:

@@ -41,6 +41,17 @@ DbOpt = Annotated[
         help="The DuckDB file (default: ~/.mp/data/<project_id>.duckdb).",
     ),
 ]
+LocalOpt = Annotated[
+    bool,
+    typer.Option(
+        "--local",
+        help="Compute the report over the local store (a fetched table), not Mixpanel.",
+    ),
+]
+TableOpt = Annotated[
+    str | None,
+    typer.Option("--table", help="With --local: the stored events table (default: events)."),
+]
 FromOpt = Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD (inclusive, UTC).")]
 ToOpt = Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD (inclusive, UTC).")]
 
@@ -80,6 +91,8 @@ __all__ = [
     "Format",
     "FormatOpt",
     "FromOpt",
+    "LocalOpt",
+    "TableOpt",
     "ToOpt",
     "list_option",
     "names",

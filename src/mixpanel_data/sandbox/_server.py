@@ -59,7 +59,7 @@ ROUTE_MODULES: list[str] = [
     # /lookup-tables
     "mixpanel_data.sandbox._lookup",
     # segmentation, funnels, retention, frequency, event/property counts, insights, flows, stream
-    "mixpanel_data.sandbox._analytics",
+    "mixpanel_data.sandbox._analytics_routes",
     # lexicon, annotations, GDPR, flags, service accounts, warehouse connectors, pipelines
     "mixpanel_data.sandbox._app",
     # POST /api/query/jql

@@ -1,5 +1,8 @@
 """`mp query ...`: live analytics queries (and, from the storage side, `mp query sql`).
 
+The report commands take ``--local [--table T] [--db PATH]``: the same report computed over a
+stored events table by the engine the sandbox serves (``ws.local``), with the same output.
+
 Each command builds a Workspace, calls one method and prints the result: ``json`` gives the
 result's ``to_dict()`` (the whole result); ``jsonl``, ``csv``, ``table`` and ``plain`` give its
 tidy rows (``.df``), with dates written ``YYYY-MM-DD``. Arguments are checked by the library, so
@@ -9,15 +12,28 @@ says what is allowed.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from mixpanel_data.cli import _state
-from mixpanel_data.cli._options import Format, FormatOpt, FromOpt, ToOpt, list_option, names
+from mixpanel_data.cli._options import (
+    DbOpt,
+    Format,
+    FormatOpt,
+    FromOpt,
+    LocalOpt,
+    TableOpt,
+    ToOpt,
+    list_option,
+    names,
+)
 from mixpanel_data.cli._output import emit
 
 if TYPE_CHECKING:
@@ -55,6 +71,44 @@ TypeOpt = Annotated[
         "--type", "-t", help="general (every event), unique (users) or average (per user)."
     ),
 ]
+
+
+class _OnTable:
+    """``ws.local`` with ``table=`` filled in on every call."""
+
+    def __init__(self, service: Any, table: str) -> None:
+        self._service = service
+        self._table = table
+
+    def __getattr__(self, name: str) -> Any:
+        return functools.partial(getattr(self._service, name), table=self._table)
+
+
+@contextmanager
+def reports(
+    local: bool, table: str | None, db: Path | None, *, live_lookup: bool = False
+) -> Iterator[Any]:
+    """What answers a report command: the Workspace (Mixpanel), or with ``--local`` its
+    ``local`` service over ``--table`` of the store (``--db`` opens a file without credentials
+    unless a saved definition must be looked up live)."""
+    if not local:
+        if table is not None:
+            raise _state.fail("--table needs --local (live reports read Mixpanel, not a table)")
+        with _state.workspace() as ws:
+            yield ws
+        return
+    from mixpanel_data._workspace import Workspace
+
+    if db is not None and not db.exists():
+        raise _state.fail(f"no database file at {db} (--db)", _state.EXIT_NOT_FOUND)
+    if db is None:
+        opened = _state.workspace()
+    elif live_lookup:
+        opened = _state.workspace(path=db)
+    else:
+        opened = Workspace.open(db, read_only=True)
+    with opened as ws:
+        yield _OnTable(ws.local, table or "events")
 
 
 # -- output -----------------------------------------------------------------------------------
@@ -138,10 +192,13 @@ def segmentation(
         int | None,
         typer.Option("--limit", "-l", help="With --on: how many top segments (at most 10000)."),
     ] = None,
+    local: LocalOpt = False,
+    table: TableOpt = None,
+    db: DbOpt = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Count one event per time bucket, optionally split by a property."""
-    with _state.workspace() as ws:
+    with reports(local, table, db) as ws:
         result = ws.segmentation(
             event, from_date=from_date, to_date=to_date, on=on, unit=unit, where=where,
             type=type_, limit=limit,
@@ -161,10 +218,13 @@ def segmentation_numeric(
     unit: NumericUnitOpt = "day",
     where: WhereOpt = None,
     type_: TypeOpt = "general",
+    local: LocalOpt = False,
+    table: TableOpt = None,
+    db: DbOpt = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Count one event in numeric ranges of a property."""
-    with _state.workspace() as ws:
+    with reports(local, table, db) as ws:
         result = ws.segmentation_numeric(
             event, from_date=from_date, to_date=to_date, on=on, unit=unit, where=where, type=type_
         )
@@ -179,10 +239,13 @@ def segmentation_sum(
     to_date: ToOpt = ...,  # type: ignore[assignment]
     unit: NumericUnitOpt = "day",
     where: WhereOpt = None,
+    local: LocalOpt = False,
+    table: TableOpt = None,
+    db: DbOpt = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Sum a numeric property over one event per time bucket."""
-    with _state.workspace() as ws:
+    with reports(local, table, db) as ws:
         result = ws.segmentation_sum(
             event, from_date=from_date, to_date=to_date, on=on, unit=unit, where=where
         )
@@ -197,10 +260,13 @@ def segmentation_average(
     to_date: ToOpt = ...,  # type: ignore[assignment]
     unit: NumericUnitOpt = "day",
     where: WhereOpt = None,
+    local: LocalOpt = False,
+    table: TableOpt = None,
+    db: DbOpt = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Average a numeric property over one event per time bucket."""
-    with _state.workspace() as ws:
+    with reports(local, table, db) as ws:
         result = ws.segmentation_average(
             event, from_date=from_date, to_date=to_date, on=on, unit=unit, where=where
         )
@@ -224,10 +290,13 @@ def event_counts(
     to_date: ToOpt = ...,  # type: ignore[assignment]
     unit: CountUnitOpt = "day",
     type_: TypeOpt = "general",
+    local: LocalOpt = False,
+    table: TableOpt = None,
+    db: DbOpt = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Count several events per time bucket: `-e Login -e "Page View"` (one -e per event)."""
-    with _state.workspace() as ws:
+    with reports(local, table, db) as ws:
         result = ws.event_counts(
             names(events, "--events") or [],
             from_date=from_date,
@@ -254,10 +323,13 @@ def property_counts(
     limit: Annotated[
         int | None, typer.Option("--limit", "-l", help="How many top values (default 255).")
     ] = None,
+    local: LocalOpt = False,
+    table: TableOpt = None,
+    db: DbOpt = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Count one event per value of one property per time bucket."""
-    with _state.workspace() as ws:
+    with reports(local, table, db) as ws:
         result = ws.property_counts(
             event, property_, from_date=from_date, to_date=to_date, unit=unit, type=type_,
             values=names(values, "--values"), limit=limit,
@@ -270,7 +342,13 @@ def property_counts(
 
 @app.command("funnel")
 def funnel(
-    funnel_id: Annotated[int, typer.Argument(help="Id of a saved funnel (mp inspect funnels).")],
+    funnel_id: Annotated[
+        int | None, typer.Argument(help="Id of a saved funnel (mp inspect funnels).")
+    ] = None,
+    steps: Annotated[
+        list[str] | None,
+        list_option("--step", "-s", help="With --local: a step of an ad-hoc funnel, in order."),
+    ] = None,
     from_date: FromOpt = ...,  # type: ignore[assignment]
     to_date: ToOpt = ...,  # type: ignore[assignment]
     unit: Annotated[
@@ -287,17 +365,27 @@ def funnel(
         str | None,
         typer.Option("--length-unit", help="Window unit: second, minute, hour or day."),
     ] = None,
+    local: LocalOpt = False,
+    table: TableOpt = None,
+    db: DbOpt = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
     """A saved funnel's steps: counts, conversion and average times.
 
-    table and plain print the steps added up over the range; jsonl and csv print one row per
-    date bucket and step.
+    With --local, over the stored events: a saved funnel (its definition is read from Mixpanel
+    once) or an ad-hoc one, `--step "Sign Up" --step Purchase`. table and plain print the steps
+    added up over the range; jsonl and csv print one row per date bucket and step.
     """
-    with _state.workspace() as ws:
+    step_names = names(steps, "--step")
+    if step_names is not None and not local:
+        raise _state.fail("--step needs --local (Mixpanel runs only saved funnels by id)")
+    if (funnel_id is None) == (step_names is None):
+        raise _state.fail("give a saved FUNNEL_ID or --local with --step (one of them)")
+    extra: dict[str, Any] = {} if step_names is None else {"steps": step_names}
+    with reports(local, table, db, live_lookup=funnel_id is not None) as ws:
         result = ws.funnel(
             funnel_id, from_date=from_date, to_date=to_date, unit=unit, on=on, where=where,
-            length=length, length_unit=length_unit,
+            length=length, length_unit=length_unit, **extra,
         )  # fmt: skip
     emit_result(result, fmt)
 
@@ -336,12 +424,15 @@ def retention(
             "--retention-type", help="birth (first time, needs --born) or compounded (recurring)."
         ),
     ] = "birth",
+    local: LocalOpt = False,
+    table: TableOpt = None,
+    db: DbOpt = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Cohorts by date and how many came back in each later period."""
-    with _state.workspace() as ws:
+    with reports(local, table, db) as ws:
         result = ws.retention(
-            born_event, return_event, from_date=from_date, to_date=to_date,  # type: ignore[arg-type]
+            born_event, return_event, from_date=from_date, to_date=to_date,
             born_where=born_where, return_where=return_where, interval=interval,
             interval_count=interval_count, unit=unit, retention_type=retention_type,
         )  # fmt: skip
@@ -361,10 +452,13 @@ def frequency(
         str | None, typer.Option("--event", "-e", help="Event to count (default: any).")
     ] = None,
     where: WhereOpt = None,
+    local: LocalOpt = False,
+    table: TableOpt = None,
+    db: DbOpt = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
     """How many users were active in at least 1, 2, 3 ... slots of each period."""
-    with _state.workspace() as ws:
+    with reports(local, table, db) as ws:
         result = ws.frequency(
             from_date=from_date, to_date=to_date, unit=unit, addiction_unit=addiction_unit,
             event=event, where=where,
@@ -409,13 +503,16 @@ def flows(
     bookmark_id: Annotated[
         int | None, typer.Option("--bookmark", "-b", help="Run a saved Flows report instead.")
     ] = None,
+    local: LocalOpt = False,
+    table: TableOpt = None,
+    db: DbOpt = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Which events users did after (or before) an event, step by step."""
-    with _state.workspace() as ws:
+    with reports(local, table, db) as ws:
         result = ws.flows(
             event, from_date=from_date, to_date=to_date,
-            direction=direction,  # type: ignore[arg-type]
+            direction=direction,
             steps=steps, where=where, bookmark_id=bookmark_id,
         )  # fmt: skip
     emit_result(result, fmt)

@@ -30,27 +30,26 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import duckdb
-
-from mixpanel_data.expressions import Expr, Property
-from mixpanel_data.sandbox._analytics._bookmarks import (
+from mixpanel_data.analytics._bookmarks import (
     Bookmark,
     find,
     params_of,
     range_spec,
     read_range,
 )
-from mixpanel_data.sandbox._analytics._errors import AnalyticsError
-from mixpanel_data.sandbox._analytics._events import (
+from mixpanel_data.analytics._errors import AnalyticsError
+from mixpanel_data.analytics._events import (
     UNITS,
     Buckets,
     CountType,
+    Db,
     Unit,
     Window,
     moment,
 )
-from mixpanel_data.sandbox._analytics._params import Query, integer, parse_expression
-from mixpanel_data.sandbox._analytics.segmentation import computed_at, tally_events
+from mixpanel_data.analytics._params import Query, integer, parse_expression
+from mixpanel_data.analytics.segmentation import computed_at, tally_events
+from mixpanel_data.expressions import Expr, Property
 
 _MATH: Mapping[str, CountType] = {
     "total": "general",
@@ -146,7 +145,7 @@ def stamp(start: int) -> str:
 
 
 def insights(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     q: Query,
     *,
     today: date,

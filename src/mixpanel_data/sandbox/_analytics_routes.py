@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mixpanel_data.sandbox._analytics._errors import AnalyticsError
-from mixpanel_data.sandbox._analytics._registry import ENDPOINTS, AnalyticsContext, Handler
-from mixpanel_data.sandbox._analytics.funnels import FunnelDef
+from mixpanel_data.analytics._errors import AnalyticsError
+from mixpanel_data.analytics._registry import ENDPOINTS, AnalyticsContext, Handler
+from mixpanel_data.analytics.funnels import FunnelDef
 from mixpanel_data.sandbox._http import Request, Response, Route, SandboxHTTPError
 
 CSV_TYPE = "text/csv; charset=utf-8"

@@ -27,14 +27,12 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-import duckdb
-
-from mixpanel_data.expressions import Expr
-from mixpanel_data.sandbox._analytics._events import (
+from mixpanel_data.analytics._events import (
     COUNT_TYPES,
     UNITS,
     Buckets,
     CountType,
+    Db,
     Evaluator,
     EventRow,
     Tally,
@@ -46,7 +44,7 @@ from mixpanel_data.sandbox._analytics._events import (
     time_table,
     to_csv,
 )
-from mixpanel_data.sandbox._analytics._params import (
+from mixpanel_data.analytics._params import (
     Query,
     choice,
     date_pair,
@@ -55,6 +53,7 @@ from mixpanel_data.sandbox._analytics._params import (
     optional_integer,
     required,
 )
+from mixpanel_data.expressions import Expr
 
 Body = dict[str, Any] | str
 
@@ -71,7 +70,7 @@ def _buckets(q: Query, window: Window, units: tuple[Unit, ...] = UNITS) -> Bucke
 
 
 def tally_events(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     window: Window,
     buckets: Buckets,
     event: str,
@@ -97,7 +96,7 @@ def tally_events(
     return tally
 
 
-def segmentation(con: duckdb.DuckDBPyConnection, q: Query, *, today: date) -> Body:
+def segmentation(con: Db, q: Query, *, today: date) -> Body:
     """``GET /api/query/segmentation``.
 
     Example:
@@ -161,7 +160,7 @@ def range_label(start: float, width: float, index: int) -> str:
     return f"{_label_number(lower)} - {_label_number(lower + width)}"
 
 
-def segmentation_numeric(con: duckdb.DuckDBPyConnection, q: Query, *, today: date) -> Body:
+def segmentation_numeric(con: Db, q: Query, *, today: date) -> Body:
     """``GET /api/query/segmentation/numeric``: counts per value range of ``on``."""
     event = required(q, "event")
     from_date, to_date = date_pair(q)
@@ -197,7 +196,7 @@ def segmentation_numeric(con: duckdb.DuckDBPyConnection, q: Query, *, today: dat
 
 
 def _values_per_bucket(
-    con: duckdb.DuckDBPyConnection, q: Query
+    con: Db, q: Query
 ) -> tuple[Buckets, dict[int, tuple[list[float | int], int]]]:
     """Per bucket start: the values of ``on`` (times their events) and the event count."""
     event = required(q, "event")
@@ -230,14 +229,14 @@ def computed_at() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def segmentation_sum(con: duckdb.DuckDBPyConnection, q: Query, *, today: date) -> Body:
+def segmentation_sum(con: Db, q: Query, *, today: date) -> Body:
     """``GET /api/query/segmentation/sum``: the sum of ``on`` per bucket."""
     buckets, per_bucket = _values_per_bucket(con, q)
     results = {buckets.key(b): _plain(math.fsum(v)) for b, (v, _) in sorted(per_bucket.items())}
     return {"status": "ok", "computed_at": computed_at(), "results": results}
 
 
-def segmentation_average(con: duckdb.DuckDBPyConnection, q: Query, *, today: date) -> Body:
+def segmentation_average(con: Db, q: Query, *, today: date) -> Body:
     """``GET /api/query/segmentation/average``: the mean of ``on`` per bucket."""
     buckets, per_bucket = _values_per_bucket(con, q)
     results = {buckets.key(b): _plain(math.fsum(v) / n) for b, (v, n) in sorted(per_bucket.items())}

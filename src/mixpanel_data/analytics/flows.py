@@ -31,26 +31,24 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import duckdb
-
-from mixpanel_data.expressions import Expr
-from mixpanel_data.sandbox._analytics._bookmarks import (
+from mixpanel_data.analytics._bookmarks import (
     Bookmark,
     find,
     params_of,
     range_spec,
     read_range,
 )
-from mixpanel_data.sandbox._analytics._errors import AnalyticsError
-from mixpanel_data.sandbox._analytics._events import (
+from mixpanel_data.analytics._errors import AnalyticsError
+from mixpanel_data.analytics._events import (
     DAY,
-    EVENTS,
+    Db,
     EventRow,
     Window,
     keep,
     load_rows,
+    tables_of,
 )
-from mixpanel_data.sandbox._analytics._params import (
+from mixpanel_data.analytics._params import (
     Query,
     bad,
     choice,
@@ -58,7 +56,8 @@ from mixpanel_data.sandbox._analytics._params import (
     optional_integer,
     parse_expression,
 )
-from mixpanel_data.sandbox._analytics.segmentation import computed_at
+from mixpanel_data.analytics.segmentation import computed_at
+from mixpanel_data.expressions import Expr
 
 MAX_HOPS = 5
 TOP_PATHS = 100
@@ -148,13 +147,14 @@ def read_query(params: Mapping[str, Any], today: date) -> FlowsQuery:
     )
 
 
-def paths(con: duckdb.DuckDBPyConnection, query: FlowsQuery) -> list[Path]:
+def paths(con: Db, query: FlowsQuery) -> list[Path]:
     """Every path of the report, one per counted anchor event."""
     window = Window.of(query.from_date, query.to_date)
     users = [
         u
         for (u,) in con.execute(
-            f"SELECT DISTINCT distinct_id FROM {EVENTS} WHERE event = ? AND time >= ? AND time < ?",
+            f"SELECT DISTINCT distinct_id FROM {tables_of(con).events}"
+            " WHERE event = ? AND time >= ? AND time < ?",
             [query.anchor, window.start, window.end],
         ).fetchall()
     ]
@@ -276,7 +276,7 @@ def top_paths(found: Sequence[Path], query: FlowsQuery) -> list[dict[str, Any]]:
 
 
 def flows(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     q: Query,
     *,
     today: date,

@@ -14,13 +14,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import duckdb
-
-from mixpanel_data.sandbox._analytics._events import Window, load_rows
-from mixpanel_data.sandbox._analytics._params import Query, date_pair, string_list
+from mixpanel_data.analytics._events import Db, Window, load_rows
+from mixpanel_data.analytics._params import Query, date_pair, string_list
 
 
-def activity_stream(con: duckdb.DuckDBPyConnection, q: Query, *, today: date) -> dict[str, Any]:
+def activity_stream(con: Db, q: Query, *, today: date) -> dict[str, Any]:
     """``GET /api/query/stream/query``."""
     users = string_list(q, "distinct_ids")
     assert users is not None

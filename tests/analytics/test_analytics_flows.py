@@ -11,8 +11,8 @@ import duckdb
 import pytest
 from analytics_data import Event
 
-from mixpanel_data.sandbox._analytics import AnalyticsError
-from mixpanel_data.sandbox._analytics.flows import flows
+from mixpanel_data.analytics import AnalyticsError
+from mixpanel_data.analytics.flows import flows
 
 TODAY = date(2026, 1, 31)
 EVENTS: list[Event] = [

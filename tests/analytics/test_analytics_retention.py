@@ -11,8 +11,8 @@ import duckdb
 import pytest
 from analytics_data import Event, ts
 
-from mixpanel_data.sandbox._analytics import AnalyticsError
-from mixpanel_data.sandbox._analytics.retention import retention
+from mixpanel_data.analytics import AnalyticsError
+from mixpanel_data.analytics.retention import retention
 
 TODAY = date(2026, 1, 31)
 EVENTS: list[Event] = [

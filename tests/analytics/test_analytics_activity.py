@@ -10,8 +10,8 @@ import duckdb
 import pytest
 from analytics_data import Event, ts
 
-from mixpanel_data.sandbox._analytics import AnalyticsError
-from mixpanel_data.sandbox._analytics.activity import activity_stream
+from mixpanel_data.analytics import AnalyticsError
+from mixpanel_data.analytics.activity import activity_stream
 
 TODAY = date(2026, 1, 31)
 EVENTS: list[Event] = [

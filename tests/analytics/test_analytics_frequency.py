@@ -10,8 +10,8 @@ import duckdb
 import pytest
 from analytics_data import Event
 
-from mixpanel_data.sandbox._analytics import AnalyticsError
-from mixpanel_data.sandbox._analytics.frequency import at_least, frequency
+from mixpanel_data.analytics import AnalyticsError
+from mixpanel_data.analytics.frequency import at_least, frequency
 
 TODAY = date(2026, 3, 1)
 EVENTS: list[Event] = [

@@ -34,22 +34,20 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, Literal
 
-import duckdb
-
-from mixpanel_data.expressions import Expr
-from mixpanel_data.sandbox._analytics._events import (
+from mixpanel_data.analytics._events import (
     DAY,
-    EVENTS,
     WEEK,
     Buckets,
+    Db,
     Evaluator,
     EventRow,
     Window,
     epoch,
     keep,
     load_rows,
+    tables_of,
 )
-from mixpanel_data.sandbox._analytics._params import (
+from mixpanel_data.analytics._params import (
     Query,
     bad,
     boolean,
@@ -60,6 +58,7 @@ from mixpanel_data.sandbox._analytics._params import (
     optional,
     required,
 )
+from mixpanel_data.expressions import Expr
 
 RetentionUnit = Literal["day", "week", "month"]
 _UNIT_SECONDS = {"day": DAY, "week": WEEK, "month": 30 * DAY}
@@ -86,7 +85,7 @@ Hits = dict[int, dict[int, set[str]]]
 
 
 def _cohorts(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     window: Window,
     buckets: Buckets,
     born_event: str | None,
@@ -99,7 +98,8 @@ def _cohorts(
     cohorts: Cohorts = {b: {} for b in buckets.starts(window)}
     if born_event is not None and condition is None:
         firsts = con.execute(
-            f"SELECT distinct_id, min(time) FROM {EVENTS} WHERE event = ? AND time < ?"
+            f"SELECT distinct_id, min(time) FROM {tables_of(con).events}"
+            " WHERE event = ? AND time < ?"
             " GROUP BY distinct_id",
             [born_event, window.end],
         ).fetchall()
@@ -113,7 +113,8 @@ def _cohorts(
                 cohorts[buckets.start(when)][user] = when
     elif condition is None:
         sql = (
-            f"SELECT distinct_id, {buckets.sql('time')} AS b, min(time) FROM {EVENTS}"
+            f"SELECT distinct_id, {buckets.sql('time')} AS b, min(time)"
+            f" FROM {tables_of(con).events}"
             " WHERE time >= ? AND time < ?"
         )
         params: list[Any] = [window.start, window.end]
@@ -130,7 +131,7 @@ def _cohorts(
 
 
 def _sql_hits(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     cohorts: Cohorts,
     names: list[str] | None,
     length: int,
@@ -146,7 +147,7 @@ def _sql_hits(
         "WITH c AS (SELECT unnest(?::VARCHAR[]) AS u, unnest(?::BIGINT[]) AS b,"
         " unnest(?::BIGINT[]) AS t0)"
         " SELECT DISTINCT c.b, c.u, (e.time - c.t0) // ? AS i"
-        f" FROM c JOIN {EVENTS} e ON e.distinct_id = c.u"
+        f" FROM c JOIN {tables_of(con).events} e ON e.distinct_id = c.u"
         " WHERE e.time > c.t0 AND e.time < c.t0 + ?"
     )
     params: list[Any] = [users, buckets, births, length, span]
@@ -159,7 +160,7 @@ def _sql_hits(
 
 
 def _python_hits(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     cohorts: Cohorts,
     window: Window,
     names: list[str] | None,
@@ -193,7 +194,7 @@ def _python_hits(
     return hits
 
 
-def retention(con: duckdb.DuckDBPyConnection, q: Query, *, today: date) -> dict[str, Any]:
+def retention(con: Db, q: Query, *, today: date) -> dict[str, Any]:
     """``GET /api/query/retention``."""
     from_date, to_date = date_pair(q)
     window = Window.of(from_date, to_date)

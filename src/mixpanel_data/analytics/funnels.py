@@ -34,19 +34,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import duckdb
-
-from mixpanel_data.sandbox._analytics._events import (
+from mixpanel_data.analytics._events import (
     DAY,
-    EVENTS,
     Buckets,
+    Db,
     Evaluator,
     EventRow,
     Window,
     keep,
     load_rows,
+    tables_of,
 )
-from mixpanel_data.sandbox._analytics._params import (
+from mixpanel_data.analytics._params import (
     Query,
     bad,
     choice,
@@ -180,11 +179,12 @@ def match_steps(entry: int, steps: Sequence[str], deadline: int, lines: Timeline
 
 
 def _sql_timelines(
-    con: duckdb.DuckDBPyConnection, window: Window, names: Sequence[str]
+    con: Db, window: Window, names: Sequence[str]
 ) -> dict[str, dict[str, list[int]]]:
     """Every user's timelines, built in DuckDB."""
     rows = con.execute(
-        f"SELECT distinct_id, event, list(time ORDER BY time, insert_id) FROM {EVENTS}"
+        "SELECT distinct_id, event, list(time ORDER BY time, insert_id)"
+        f" FROM {tables_of(con).events}"
         " WHERE time >= ? AND time < ? AND list_contains(?::VARCHAR[], event)"
         " GROUP BY ALL",
         [window.start, window.end, list(names)],
@@ -196,7 +196,7 @@ def _sql_timelines(
 
 
 def funnel(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     q: Query,
     *,
     today: date,

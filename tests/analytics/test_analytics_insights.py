@@ -10,9 +10,9 @@ import duckdb
 import pytest
 from analytics_data import Event
 
-from mixpanel_data.sandbox._analytics import AnalyticsError
-from mixpanel_data.sandbox._analytics._bookmarks import read_range
-from mixpanel_data.sandbox._analytics.insights import insights
+from mixpanel_data.analytics import AnalyticsError
+from mixpanel_data.analytics._bookmarks import read_range
+from mixpanel_data.analytics.insights import insights
 
 TODAY = date(2026, 1, 10)
 EVENTS: list[Event] = [

@@ -18,9 +18,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
+from mixpanel_data.analytics._errors import AnalyticsError
 from mixpanel_data.exceptions import ExpressionError
 from mixpanel_data.expressions import Expr, parse
-from mixpanel_data.sandbox._analytics._errors import AnalyticsError
 
 Query = Mapping[str, str]
 _T = TypeVar("_T", bound=str)

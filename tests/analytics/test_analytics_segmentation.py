@@ -11,8 +11,8 @@ import duckdb
 import pytest
 from analytics_data import Event, ts
 
-from mixpanel_data.sandbox._analytics import AnalyticsError
-from mixpanel_data.sandbox._analytics.segmentation import (
+from mixpanel_data.analytics import AnalyticsError
+from mixpanel_data.analytics.segmentation import (
     segmentation,
     segmentation_average,
     segmentation_numeric,

@@ -13,10 +13,10 @@ import httpx
 import pytest
 from analytics_data import Event, build_db
 
+from mixpanel_data.analytics import ENDPOINTS
+from mixpanel_data.analytics.retention import retention
+from mixpanel_data.analytics.segmentation import segmentation
 from mixpanel_data.sandbox import Sandbox
-from mixpanel_data.sandbox._analytics import ENDPOINTS
-from mixpanel_data.sandbox._analytics.retention import retention
-from mixpanel_data.sandbox._analytics.segmentation import segmentation
 
 END = date(2026, 1, 31)
 RANGE = {"from_date": "2026-01-22", "to_date": "2026-01-31"}

@@ -15,14 +15,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import duckdb
-
-from mixpanel_data.expressions import Property
-from mixpanel_data.sandbox._analytics._events import (
+from mixpanel_data.analytics._events import (
     COUNT_TYPES,
     UNITS,
     Buckets,
     CountType,
+    Db,
     Evaluator,
     Tally,
     Unit,
@@ -33,7 +31,7 @@ from mixpanel_data.sandbox._analytics._events import (
     time_table,
     to_csv,
 )
-from mixpanel_data.sandbox._analytics._params import (
+from mixpanel_data.analytics._params import (
     Query,
     bad,
     choice,
@@ -44,6 +42,7 @@ from mixpanel_data.sandbox._analytics._params import (
     required,
     string_list,
 )
+from mixpanel_data.expressions import Property
 
 Body = dict[str, Any] | str
 
@@ -66,7 +65,7 @@ def _window(q: Query, unit: Unit, today: date) -> Window:
     return last_units_window(unit, interval, today)
 
 
-def event_counts(con: duckdb.DuckDBPyConnection, q: Query, *, today: date) -> Body:
+def event_counts(con: Db, q: Query, *, today: date) -> Body:
     """``GET /api/query/events``: counts per bucket for each named event."""
     events = string_list(q, "event")
     assert events is not None
@@ -79,7 +78,7 @@ def event_counts(con: duckdb.DuckDBPyConnection, q: Query, *, today: date) -> Bo
     return to_csv(body) if fmt == "csv" else body
 
 
-def property_counts(con: duckdb.DuckDBPyConnection, q: Query, *, today: date) -> Body:
+def property_counts(con: Db, q: Query, *, today: date) -> Body:
     """``GET /api/query/events/properties``: counts per bucket for each value of one property."""
     event = required(q, "event")
     name = required(q, "name")

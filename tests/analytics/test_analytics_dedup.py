@@ -10,11 +10,11 @@ import duckdb
 import pytest
 from analytics_data import Event
 
-from mixpanel_data.sandbox._analytics import FunnelDef
-from mixpanel_data.sandbox._analytics.activity import activity_stream
-from mixpanel_data.sandbox._analytics.counts import event_counts
-from mixpanel_data.sandbox._analytics.funnels import funnel
-from mixpanel_data.sandbox._analytics.segmentation import segmentation, segmentation_sum
+from mixpanel_data.analytics import FunnelDef
+from mixpanel_data.analytics.activity import activity_stream
+from mixpanel_data.analytics.counts import event_counts
+from mixpanel_data.analytics.funnels import funnel
+from mixpanel_data.analytics.segmentation import segmentation, segmentation_sum
 
 TODAY = date(2026, 1, 31)
 DAY = "2026-01-05"

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from analytics_data import ts
 
-from mixpanel_data.sandbox._analytics._events import (
+from mixpanel_data.analytics._events import (
     Buckets,
     Window,
     epoch,

@@ -12,17 +12,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeAlias
 
-import duckdb
-
-from mixpanel_data.sandbox._analytics._bookmarks import Bookmark
-from mixpanel_data.sandbox._analytics.activity import activity_stream
-from mixpanel_data.sandbox._analytics.counts import event_counts, property_counts
-from mixpanel_data.sandbox._analytics.flows import flows
-from mixpanel_data.sandbox._analytics.frequency import frequency
-from mixpanel_data.sandbox._analytics.funnels import FunnelDef, funnel
-from mixpanel_data.sandbox._analytics.insights import insights
-from mixpanel_data.sandbox._analytics.retention import retention
-from mixpanel_data.sandbox._analytics.segmentation import (
+from mixpanel_data.analytics._bookmarks import Bookmark
+from mixpanel_data.analytics._events import Db
+from mixpanel_data.analytics.activity import activity_stream
+from mixpanel_data.analytics.counts import event_counts, property_counts
+from mixpanel_data.analytics.flows import flows
+from mixpanel_data.analytics.frequency import frequency
+from mixpanel_data.analytics.funnels import FunnelDef, funnel
+from mixpanel_data.analytics.insights import insights
+from mixpanel_data.analytics.retention import retention
+from mixpanel_data.analytics.segmentation import (
     segmentation,
     segmentation_average,
     segmentation_numeric,
@@ -49,13 +48,11 @@ class AnalyticsContext:
     bookmarks: Mapping[int, Bookmark] = field(default_factory=dict)
 
 
-Handler: TypeAlias = Callable[[duckdb.DuckDBPyConnection, Mapping[str, str], AnalyticsContext], Any]
+Handler: TypeAlias = Callable[[Db, Mapping[str, str], AnalyticsContext], Any]
 
 
 def _plain(report: Callable[..., Any]) -> Handler:
-    def handler(
-        con: duckdb.DuckDBPyConnection, q: Mapping[str, str], context: AnalyticsContext
-    ) -> Any:
+    def handler(con: Db, q: Mapping[str, str], context: AnalyticsContext) -> Any:
         return report(con, q, today=context.today)
 
     handler.__name__ = report.__name__
@@ -63,16 +60,12 @@ def _plain(report: Callable[..., Any]) -> Handler:
     return handler
 
 
-def _with_funnels(
-    con: duckdb.DuckDBPyConnection, q: Mapping[str, str], context: AnalyticsContext
-) -> Any:
+def _with_funnels(con: Db, q: Mapping[str, str], context: AnalyticsContext) -> Any:
     return funnel(con, q, today=context.today, funnels=context.funnels)
 
 
 def _with_bookmarks(report: Callable[..., Any]) -> Handler:
-    def handler(
-        con: duckdb.DuckDBPyConnection, q: Mapping[str, str], context: AnalyticsContext
-    ) -> Any:
+    def handler(con: Db, q: Mapping[str, str], context: AnalyticsContext) -> Any:
         return report(con, q, today=context.today, bookmarks=context.bookmarks)
 
     handler.__name__ = report.__name__

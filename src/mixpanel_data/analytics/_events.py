@@ -39,6 +39,7 @@ from typing import Any, Literal, TypeAlias
 
 import duckdb
 
+from mixpanel_data.analytics._errors import AnalyticsError
 from mixpanel_data.exceptions import ExpressionError
 from mixpanel_data.expressions import (
     Expr,
@@ -48,7 +49,6 @@ from mixpanel_data.expressions import (
     matches,
     segment_keys,
 )
-from mixpanel_data.sandbox._analytics._errors import AnalyticsError
 
 Unit: TypeAlias = Literal["minute", "hour", "day", "week", "month"]
 UNITS: tuple[Unit, ...] = ("minute", "hour", "day", "week", "month")
@@ -221,14 +221,72 @@ def last_units_window(unit: Unit, count: int, today: date) -> Window:
 
 # -- reading events ------------------------------------------------------------------------------
 
-#: The ``events`` table as reports see it. Mixpanel deduplicates at query time (not in raw
-#: exports): events with the same name, distinct id, time and ``$insert_id`` count once (which
-#: copy is kept is not specified). Events without an insert id are never merged. Filters on name
-#: and time still reach the table scan.
-EVENTS = (
-    "(SELECT DISTINCT ON (event, distinct_id, time, insert_id,"
-    " CASE WHEN insert_id IS NULL THEN gen_random_uuid() END) * FROM events)"
-)
+
+def dedup(relation: str) -> str:
+    """``relation`` (columns ``event``, ``time``, ``distinct_id``, ``insert_id``,
+    ``properties``) as reports see it. Mixpanel deduplicates at query time (not in raw exports):
+    events with the same name, distinct id, time and ``$insert_id`` count once (which copy is
+    kept is not specified). Events without an insert id are never merged. Filters on name and
+    time still reach the table scan."""
+    return (
+        "(SELECT DISTINCT ON (event, distinct_id, time, insert_id,"
+        f" CASE WHEN insert_id IS NULL THEN gen_random_uuid() END) * FROM {relation})"
+    )
+
+
+#: The sandbox's ``events`` table as reports see it (see :func:`dedup`).
+EVENTS = dedup("events")
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True, slots=True)
+class Tables:
+    """A connection and the two relations reports read: ``events`` (SQL with columns
+    ``event``, ``time`` in epoch seconds, ``distinct_id``, ``insert_id``, ``properties``,
+    deduplicated) and ``profiles`` (``distinct_id``, ``properties``).
+
+    :meth:`sandbox` is the sandbox's layout; :meth:`store` reads any events table of the local
+    store (``event_name``, ``event_time``, ...) and a profiles table.
+
+    Example:
+        >>> Tables.store(None, "jan", "profiles").profiles  # doctest: +SKIP
+        '"profiles"'
+    """
+
+    con: duckdb.DuckDBPyConnection
+    events: str = EVENTS
+    profiles: str = "profiles"
+
+    @staticmethod
+    def store(con: duckdb.DuckDBPyConnection, events: str, profiles: str | None) -> Tables:
+        """The local store's ``events`` table and ``profiles`` table (names as stored;
+        ``None``: no profiles, so ``user[...]`` reads find nothing)."""
+        relation = (
+            "(SELECT event_name AS event, CAST(epoch_ms(event_time) // 1000 AS BIGINT) AS time,"
+            f" distinct_id, insert_id, properties FROM {_quoted(events)})"
+        )
+        people = (
+            _quoted(profiles)
+            if profiles is not None
+            else "(SELECT NULL::VARCHAR AS distinct_id, NULL::JSON AS properties WHERE false)"
+        )
+        return Tables(con, dedup(relation), people)
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> duckdb.DuckDBPyConnection:
+        """Run ``sql`` on the connection."""
+        return self.con.execute(sql, params)
+
+
+#: What reports read from: a bare connection (the sandbox's tables) or :class:`Tables`.
+Db: TypeAlias = "duckdb.DuckDBPyConnection | Tables"
+
+
+def tables_of(con: Db) -> Tables:
+    """``con`` as :class:`Tables` (a bare connection reads the sandbox's tables)."""
+    return con if isinstance(con, Tables) else Tables(con)
 
 
 @dataclass(slots=True)
@@ -283,7 +341,7 @@ def _names(exprs: Iterable[Expr | None], source: str) -> list[str]:
 
 
 def load_rows(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     window: Window,
     *,
     events: Sequence[str] | None,
@@ -306,6 +364,7 @@ def load_rows(
             is the bucket start.
         per_user: with ``group``, keep distinct ids apart (needed to count users).
     """
+    db = tables_of(con)
     exprs = list(reads)
     prop_names = _names(exprs, "properties")
     user_names = _names(exprs, "user")
@@ -324,14 +383,14 @@ def load_rows(
     if user_names:
         join = (
             " LEFT JOIN (SELECT distinct_id, any_value(properties) AS properties"
-            " FROM profiles GROUP BY distinct_id) p ON p.distinct_id = e.distinct_id"
+            f" FROM {db.profiles} GROUP BY distinct_id) p ON p.distinct_id = e.distinct_id"
         )
         for name in user_names:
             columns.append("CAST(json_extract(p.properties, ?) AS VARCHAR)")
             params.append(_pointer(name))
     if group is not None:
         columns.append("count(*)")
-    sql = f"SELECT {', '.join(columns)} FROM {EVENTS} e{join} WHERE e.time >= ? AND e.time < ?"
+    sql = f"SELECT {', '.join(columns)} FROM {db.events} e{join} WHERE e.time >= ? AND e.time < ?"
     params += [window.start, window.end]
     if events is not None:
         if not events:
@@ -510,7 +569,7 @@ class Tally:
 
 
 def sql_tally(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     window: Window,
     buckets: Buckets,
     *,
@@ -519,7 +578,8 @@ def sql_tally(
     """Events and distinct users per (event name, bucket), computed in DuckDB."""
     sql = (
         f"SELECT event, {buckets.sql('time')} AS b, count(*), count(DISTINCT distinct_id)"
-        f" FROM {EVENTS} WHERE time >= ? AND time < ? AND list_contains(?::VARCHAR[], event)"
+        f" FROM {tables_of(con).events} WHERE time >= ? AND time < ?"
+        " AND list_contains(?::VARCHAR[], event)"
         " GROUP BY event, b"
     )
     tally = Tally()

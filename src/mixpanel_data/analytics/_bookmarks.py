@@ -28,9 +28,9 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from mixpanel_data.sandbox._analytics._errors import AnalyticsError
-from mixpanel_data.sandbox._analytics._events import add_months
-from mixpanel_data.sandbox._analytics._params import FIRST_DATE, parse_date
+from mixpanel_data.analytics._errors import AnalyticsError
+from mixpanel_data.analytics._events import add_months
+from mixpanel_data.analytics._params import FIRST_DATE, parse_date
 
 Bookmark = Mapping[str, Any]
 DEFAULT_DAYS = 30

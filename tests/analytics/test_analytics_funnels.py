@@ -11,8 +11,8 @@ import duckdb
 import pytest
 from analytics_data import Event, ts
 
-from mixpanel_data.sandbox._analytics import AnalyticsError, FunnelDef
-from mixpanel_data.sandbox._analytics.funnels import funnel
+from mixpanel_data.analytics import AnalyticsError, FunnelDef
+from mixpanel_data.analytics.funnels import funnel
 
 TODAY = date(2026, 1, 31)
 FUNNELS = {

@@ -1,5 +1,10 @@
-"""The sandbox's computed reports: pure functions from DuckDB tables and query parameters to
-Mixpanel's response bodies.
+"""Mixpanel's reports computed from DuckDB tables: pure functions from tables and query
+parameters to Mixpanel's response bodies.
+
+One engine, two users: the sandbox serves these functions over HTTP
+(``mixpanel_data.sandbox._analytics_routes``), and :mod:`mixpanel_data._services.local_query`
+runs them over the tables of the local store (``ws.local``). This package never imports the
+sandbox (a ruff rule in its ``ruff.toml``).
 
 Each report is a function ``report(con, q, *, today, ...) -> body`` over the sandbox's
 ``events`` and ``profiles`` tables, where ``q`` holds the request's query parameters (one text
@@ -10,7 +15,7 @@ JSON-able ``dict``, or ``str`` for ``format=csv`` (answer it as ``text/csv``).
 :data:`ENDPOINTS` maps ``(method, path)`` to a handler with one calling convention,
 ``handler(con, q, context)``, where :class:`AnalyticsContext` carries what some reports need
 besides the tables: ``today`` (the sandbox's current day), the saved funnels and the saved
-reports (bookmarks). :data:`ROUTES` serves them on the sandbox's HTTP server.
+reports (bookmarks).
 
 Example:
     >>> handler = ENDPOINTS[("GET", "/api/query/segmentation")]
@@ -19,18 +24,17 @@ Example:
     ... # doctest: +SKIP
 """
 
-from mixpanel_data.sandbox._analytics._bookmarks import Bookmark
-from mixpanel_data.sandbox._analytics._errors import AnalyticsError
-from mixpanel_data.sandbox._analytics._registry import ENDPOINTS, AnalyticsContext, Body, Handler
-from mixpanel_data.sandbox._analytics._routes import ROUTES
-from mixpanel_data.sandbox._analytics.activity import activity_stream
-from mixpanel_data.sandbox._analytics.counts import event_counts, property_counts
-from mixpanel_data.sandbox._analytics.flows import flows
-from mixpanel_data.sandbox._analytics.frequency import frequency
-from mixpanel_data.sandbox._analytics.funnels import FunnelDef, funnel
-from mixpanel_data.sandbox._analytics.insights import insights
-from mixpanel_data.sandbox._analytics.retention import retention
-from mixpanel_data.sandbox._analytics.segmentation import (
+from mixpanel_data.analytics._bookmarks import Bookmark
+from mixpanel_data.analytics._errors import AnalyticsError
+from mixpanel_data.analytics._registry import ENDPOINTS, AnalyticsContext, Body, Handler
+from mixpanel_data.analytics.activity import activity_stream
+from mixpanel_data.analytics.counts import event_counts, property_counts
+from mixpanel_data.analytics.flows import flows
+from mixpanel_data.analytics.frequency import frequency
+from mixpanel_data.analytics.funnels import FunnelDef, funnel
+from mixpanel_data.analytics.insights import insights
+from mixpanel_data.analytics.retention import retention
+from mixpanel_data.analytics.segmentation import (
     segmentation,
     segmentation_average,
     segmentation_numeric,
@@ -39,7 +43,6 @@ from mixpanel_data.sandbox._analytics.segmentation import (
 
 __all__ = [
     "ENDPOINTS",
-    "ROUTES",
     "AnalyticsContext",
     "AnalyticsError",
     "Body",

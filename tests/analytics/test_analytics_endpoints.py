@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from analytics_data import Event
 
-from mixpanel_data.sandbox._analytics import (
+from mixpanel_data.analytics import (
     ENDPOINTS,
     AnalyticsContext,
     AnalyticsError,

@@ -10,8 +10,8 @@ import duckdb
 import pytest
 from analytics_data import Event
 
-from mixpanel_data.sandbox._analytics import AnalyticsError
-from mixpanel_data.sandbox._analytics.counts import event_counts, property_counts
+from mixpanel_data.analytics import AnalyticsError
+from mixpanel_data.analytics.counts import event_counts, property_counts
 
 TODAY = date(2026, 1, 10)  # a Saturday
 EVENTS: list[Event] = [

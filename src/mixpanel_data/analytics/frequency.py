@@ -20,17 +20,16 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-import duckdb
-
-from mixpanel_data.sandbox._analytics._events import (
-    EVENTS,
+from mixpanel_data.analytics._events import (
     Buckets,
+    Db,
     Unit,
     Window,
     keep,
     load_rows,
+    tables_of,
 )
-from mixpanel_data.sandbox._analytics._params import (
+from mixpanel_data.analytics._params import (
     Query,
     bad,
     choice,
@@ -57,7 +56,7 @@ def at_least(active_slots: Iterable[int], *, slots: int) -> list[int]:
     return out
 
 
-def frequency(con: duckdb.DuckDBPyConnection, q: Query, *, today: date) -> dict[str, Any]:
+def frequency(con: Db, q: Query, *, today: date) -> dict[str, Any]:
     """``GET /api/query/retention/addiction``."""
     from_date, to_date = date_pair(q)
     window = Window.of(from_date, to_date)
@@ -75,7 +74,7 @@ def frequency(con: duckdb.DuckDBPyConnection, q: Query, *, today: date) -> dict[
     if where is None:
         sql = (
             f"SELECT {buckets.sql('time')} AS b, distinct_id, count(DISTINCT {slot.sql('time')})"
-            f" FROM {EVENTS} WHERE time >= ? AND time < ?"
+            f" FROM {tables_of(con).events} WHERE time >= ? AND time < ?"
         )
         params: list[Any] = [window.start, window.end]
         if names is not None:

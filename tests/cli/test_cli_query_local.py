@@ -1,0 +1,119 @@
+"""`mp query <report> --local [--table T] [--db PATH]`: the report computed over a fetched table
+prints what the live report prints; ad-hoc funnels with `--step`; the errors and exit codes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cli_helpers import isolated_env, run_mp
+
+from mixpanel_data.sandbox import Sandbox
+
+
+@pytest.fixture(scope="module")
+def env(sb: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("local-query")
+    return isolated_env(root, sb.credentials.env(sb.url))
+
+
+@pytest.fixture(scope="module")
+def db(
+    sb: Sandbox, env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    """A DuckDB file holding every event of the sandbox and its profiles."""
+    path = tmp_path_factory.mktemp("local-store") / "mp.duckdb"
+    f, t = sb.start_date.isoformat(), sb.end_date.isoformat()
+    for args in (("events", "--from", f, "--to", t), ("profiles",)):
+        run = run_mp("fetch", *args, "--db", str(path), env=env)
+        assert run.code == 0, str(run)
+    yield path
+
+
+def answer(*args: str, env: dict[str, str]) -> dict:
+    run = run_mp("query", *args, env=env)
+    assert run.code == 0, str(run)
+    body = json.loads(run.stdout)
+    body.pop("computed_at", None)
+    return body
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("segmentation", "-e", "Purchase", "--on", "plan"),
+        ("segmentation", "-e", "Page View", "--where", 'user["plan"] == "pro"', "-u", "week"),
+        ("event-counts", "-e", "Login", "-e", "Purchase", "-t", "unique"),
+        ("funnel", "7001", "--on", 'user["plan"]'),
+        ("retention", "--born", "Sign Up", "--return", "Login", "-u", "week"),
+        ("frequency", "-e", "Page View"),
+    ],
+    ids=lambda a: a[0] + "-" + a[-1],
+)
+def test_local_prints_what_live_prints(
+    args: tuple[str, ...], sb: Sandbox, env: dict[str, str], db: Path
+) -> None:
+    span = ("--from", sb.start_date.isoformat(), "--to", sb.end_date.isoformat())
+    live = answer(*args, *span, env=env)
+    local = answer(*args, *span, "--local", "--db", str(db), env=env)
+    assert local == live
+
+
+def test_ad_hoc_funnel_equals_the_saved_one_with_its_steps(
+    sb: Sandbox, env: dict[str, str], db: Path
+) -> None:
+    """Saved funnel 7001 is Sign Up → Page View → Add to Cart → Purchase within 14 days."""
+    span = ("--from", sb.start_date.isoformat(), "--to", sb.end_date.isoformat())
+    steps = ("-s", "Sign Up", "-s", "Page View", "-s", "Add to Cart", "-s", "Purchase")
+    ad_hoc = answer("funnel", *steps, "--length", "14", *span, "--local", "--db", str(db), env=env)
+    saved = answer("funnel", "7001", *span, env=env)
+    assert ad_hoc["steps"] == saved["steps"] and ad_hoc["steps"][0]["count"] > 0
+    assert ad_hoc["funnel_name"] == "Sign Up → Page View → Add to Cart → Purchase"
+
+
+def test_another_table_and_csv(sb: Sandbox, env: dict[str, str], db: Path) -> None:
+    made = run_mp(
+        "query", "sql", "CREATE TABLE buys AS SELECT * FROM events WHERE event_name = 'Purchase'",
+        "--db", str(db), env=env,
+    )  # fmt: skip
+    assert made.code == 0, str(made)
+    span = ("--from", sb.start_date.isoformat(), "--to", sb.end_date.isoformat())
+    run = run_mp(
+        "query", "event-counts", "-e", "Purchase", "-e", "Login", *span, "--local",
+        "--table", "buys", "--db", str(db), "-f", "csv", env=env,
+    )  # fmt: skip
+    assert run.code == 0, str(run)
+    rows = run.stdout.strip().splitlines()
+    assert rows[0].split(",")[:2] == ["date", "event"] or "event" in rows[0]
+    assert all("Login" not in r for r in rows[1:]) and any("Purchase" in r for r in rows[1:])
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (("funnel", "-s", "A", "-s", "B"), 3, "--step needs --local"),
+        (("funnel", "--local"), 3, "FUNNEL_ID or --local with --step"),
+        (("segmentation", "-e", "Purchase", "--table", "events"), 3, "--table needs --local"),
+        (("segmentation", "-e", "Purchase", "--local", "--table", "nope"), 4, "no table 'nope'"),
+    ],
+)
+def test_errors(
+    args: tuple[str, ...], code: int, words: str, env: dict[str, str], db: Path
+) -> None:
+    run = run_mp(
+        "query", *args, "--from", "2026-10-01", "--to", "2026-10-31", "--db", str(db), env=env
+    )
+    assert run.code == code, str(run)
+    assert words in run.error_line()
+
+
+def test_missing_db_file(env: dict[str, str], tmp_path: Path) -> None:
+    run = run_mp(
+        "query", "segmentation", "-e", "Purchase", "--from", "2026-10-01", "--to", "2026-10-31",
+        "--local", "--db", str(tmp_path / "none.duckdb"), env=env,
+    )  # fmt: skip
+    assert run.code == 4, str(run)
+    assert "no database file" in run.error_line() and "--db" in run.error_line()
