@@ -103,8 +103,11 @@ class _Tally:
 class _Rejects:
     """The rejects file, opened on the first reject; also counts and keeps the first few."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(
+        self, path: Path | None, on_reject: Callable[[dict[str, Any]], None] | None = None
+    ) -> None:
         self.path = path
+        self.on_reject = on_reject
         self._fh: IO[str] | None = None
         self.count = 0
         self.sample: list[dict[str, Any]] = []
@@ -113,6 +116,8 @@ class _Rejects:
         self.count += 1
         if len(self.sample) < 100:
             self.sample.append(entry)
+        if self.on_reject is not None:
+            self.on_reject(entry)
         if self.path is None:
             return
         if self._fh is None:
@@ -285,8 +290,13 @@ class EventImporter:
         mapping: ColumnMapping | Mapping[str, str] | None = None,
         table: str | None = None,
         sql: str | None = None,
+        on_reject: Callable[[dict[str, Any]], None] | None = None,
     ) -> ImportResult:
-        """Import ``source``; see :meth:`mixpanel_data.Workspace.import_events`."""
+        """Import ``source``; see :meth:`mixpanel_data.Workspace.import_events`.
+
+        ``on_reject`` receives every reject entry (``line``, ``field``, ``reason``, ``record``)
+        as it is found, besides the rejects file (the Spark sink collects them this way).
+        """
         if mapping is not None and not isinstance(mapping, ColumnMapping):
             known = {f.name for f in dataclasses.fields(ColumnMapping)}
             unknown = sorted(set(mapping) - known)
@@ -314,7 +324,7 @@ class EventImporter:
             rejects_file = opened.path.with_name(opened.path.name + ".rejects.jsonl")
         else:
             rejects_file = None
-        rejects = _Rejects(rejects_file)
+        rejects = _Rejects(rejects_file, on_reject)
         state = None if dry_run else _state_for(opened, self._project_id, batch_size, resume)
         if state is not None:
             for entry in state.rejects:

@@ -43,10 +43,10 @@ from mixpanel_data._storage._names import quote_identifier
 from mixpanel_data._storage.types import TableType
 from mixpanel_data.exceptions import DataError, ValidationError
 
+# The stored row of each export line (also read by the Spark source: ``_storage/export_rows.py``).
 # ``time`` above 1e11 is milliseconds (export ``time_in_ms``); 1e11 s is the year 5138 and
 # 1e11 ms is March 1973. CAST to BIGINT rounds a fractional value.
-EVENTS_INSERT = """
-INSERT INTO {table} (event_name, event_time, distinct_id, insert_id, properties)
+EVENTS_SELECT = """
 SELECT event,
        make_timestamp(CASE WHEN t > 100000000000 THEN t * 1000 ELSE t * 1000000 END),
        x[2],
@@ -61,6 +61,11 @@ FROM (
     )
 )
 """
+
+EVENTS_INSERT = (
+    "INSERT INTO {table} (event_name, event_time, distinct_id, insert_id, properties)"
+    + EVENTS_SELECT
+)
 
 PROFILES_INSERT = """
 INSERT INTO {table} (distinct_id, properties, last_seen)

@@ -1,0 +1,72 @@
+"""Fixtures for the Spark tests: one SparkSession for the whole test session (``local[2]``, and
+up to 3 tries per task so a failed task runs again), and a sandbox serving October 2026.
+
+Spark's Python workers run this interpreter (``PYSPARK_PYTHON``), so they import the same
+mixpanel_data and pyarrow as the test.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from mixpanel_data._pacing import reset_pacers
+from mixpanel_data.sandbox import Sandbox
+
+FIRST, LAST = "2026-10-01", "2026-10-31"
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    from pyspark.sql import SparkSession
+
+    from mixpanel_data.spark import register
+
+    session = (
+        SparkSession.builder.master("local[2,3]")  # 2 threads; a task may run 3 times
+        .appName("mixpanel_data tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.memory", "1g")
+        .config("spark.ui.showConsoleProgress", "false")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    register(session)
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def sb() -> Iterator[Sandbox]:
+    """A month of events (October 2026) and their profiles."""
+    with Sandbox(seed=13, users=60, days=31, end_date=LAST) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(autouse=True)
+def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
+    reset_pacers()
+    yield
+    if "sb" in request.fixturenames:
+        request.getfixturevalue("sb").faults.clear()
+
+
+def options(sb: Sandbox, **more: Any) -> dict[str, str]:
+    """The ``format("mixpanel")`` options that reach ``sb``."""
+    creds = sb.credentials
+    base = {
+        "username": creds.username,
+        "secret": creds.secret,
+        "project_id": str(creds.project_id),
+        "token": creds.token,
+        "base_url": sb.url,
+    }
+    return {**base, **{k: str(v) for k, v in more.items()}}
