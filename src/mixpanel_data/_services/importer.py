@@ -26,7 +26,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import json
 import os
 import time
@@ -57,7 +56,6 @@ if TYPE_CHECKING:
 
 MAX_BATCH_EVENTS = 2000
 MAX_BATCH_BYTES = 2_097_152  # the limit in Mixpanel's published 413 example
-GZIP_LEVEL = 1
 STATE_DIR = ".mp-import"
 
 
@@ -197,27 +195,19 @@ class EventImporter:
 
     def _send(self, payload: bytes, strict: bool) -> tuple[int, list[dict[str, Any]] | None]:
         """POST one batch gzipped; (events stored, Mixpanel's failed records or None)."""
-        from mixpanel_data._api.call import prepare
+        from mixpanel_data._api.call import call_gzip_json
 
-        call = prepare(self._api, "import_events", body=[], strict="1" if strict else "0")
-        request = {k: v for k, v in call.request.items() if k != "json"}
-        request["content"] = gzip.compress(payload, compresslevel=GZIP_LEVEL)
-        request["headers"] = {
-            **dict(call.request.get("headers") or {}),
-            "Content-Type": "application/json",
-            "Content-Encoding": "gzip",
-        }
-        # Every event of a batch has an $insert_id, so a repeat is harmless (the spec's rule).
-        call = dataclasses.replace(call, request=request, idempotent=True)
         try:
-            response = call.send()
+            # Every event of a batch has an $insert_id, so the spec's rule lets it be repeated.
+            answer = call_gzip_json(
+                self._api, "import_events", payload, repeatable=True, strict="1" if strict else "0"
+            )
         except QueryError as err:
             failed = _failed_records(err) if strict and err.status == 400 else None
             if failed is None:
                 raise
             body = err.details.get("response_body") or {}
             return int(body.get("num_records_imported") or 0), failed
-        answer = response.json() if response.content else {}
         return int(answer.get("num_records_imported") or 0), None
 
     # -- the run ---------------------------------------------------------------------------
