@@ -98,7 +98,7 @@ class _Tally:
     batches: int = 0
 
 
-class _Rejects:
+class RejectsFile:
     """The rejects file, opened on the first reject; also counts and keeps the first few."""
 
     def __init__(self, path: Path | None) -> None:
@@ -127,7 +127,7 @@ class _Rejects:
         return None
 
 
-class _State:
+class ProgressFile:
     """The progress file of one file import (see the module docstring)."""
 
     def __init__(self, path: Path, key: dict[str, Any]) -> None:
@@ -137,7 +137,7 @@ class _State:
         self.rejects: list[dict[str, Any]] = []
 
     @classmethod
-    def load(cls, path: Path, key: dict[str, Any], resume: bool) -> _State:
+    def load(cls, path: Path, key: dict[str, Any], resume: bool) -> ProgressFile:
         state = cls(path, key)
         if resume and path.is_file():
             try:
@@ -162,13 +162,17 @@ class _State:
         os.replace(tmp, self.path)
 
 
-def _state_for(source: Source, project_id: str, batch_size: int, resume: bool) -> _State | None:
+def progress_file_for(
+    source: Source, project_id: str, batch_size: int, resume: bool, **settings: Any
+) -> ProgressFile | None:
+    """The progress file of a file import (``None`` for other sources); ``settings`` are what
+    else shapes the batches or their meaning (a profile import's operation, ...)."""
     if source.path is None or source.identity is None:
         return None
-    key = {**source.identity, "project_id": project_id, "batch_size": batch_size}
+    key = {**source.identity, "project_id": project_id, "batch_size": batch_size, **settings}
     folder = source.path.parent / STATE_DIR
     name = f"{source.path.name}.{file_digest(key)}.json"
-    return _State.load(folder / name, key, resume)
+    return ProgressFile.load(folder / name, key, resume)
 
 
 def _failed_records(err: APIError) -> list[dict[str, Any]] | None:
@@ -213,7 +217,7 @@ class EventImporter:
     # -- the run ---------------------------------------------------------------------------
 
     def _batches(
-        self, source: Source, tally: _Tally, rejects: _Rejects, batch_size: int, zone: Any
+        self, source: Source, tally: _Tally, rejects: RejectsFile, batch_size: int, zone: Any
     ) -> Iterator[_Batch]:
         now_ms = int(time.time() * 1000)
         batch = _Batch(0)
@@ -304,8 +308,8 @@ class EventImporter:
             rejects_file = opened.path.with_name(opened.path.name + ".rejects.jsonl")
         else:
             rejects_file = None
-        rejects = _Rejects(rejects_file)
-        state = None if dry_run else _state_for(opened, self._project_id, batch_size, resume)
+        rejects = RejectsFile(rejects_file)
+        state = None if dry_run else progress_file_for(opened, self._project_id, batch_size, resume)
         if state is not None:
             for entry in state.rejects:
                 rejects.add(entry)
@@ -353,9 +357,9 @@ class EventImporter:
     def _send_all(
         self,
         batches: Iterator[_Batch],
-        state: _State | None,
+        state: ProgressFile | None,
         tally: _Tally,
-        rejects: _Rejects,
+        rejects: RejectsFile,
         strict: bool,
         workers: int,
         report: Callable[[], None],
