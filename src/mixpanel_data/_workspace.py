@@ -763,6 +763,69 @@ class Workspace(ManagementMethods):
             rejects_path=rejects, resume=resume, table=table, sql=sql,
         )  # fmt: skip
 
+    def _other(self, account: str | Credentials | None) -> Workspace:
+        """A memory Workspace for another account (or these credentials) for a copy."""
+        if account is None:
+            return Workspace.memory(credentials=self.credentials, retries=self._retries)
+        if isinstance(account, str):
+            return Workspace.memory(account=account, retries=self._retries)
+        return Workspace.memory(credentials=account, retries=self._retries)
+
+    def copy_events(
+        self,
+        *,
+        to_account: str | Credentials,
+        from_date: str,
+        to_date: str,
+        from_account: str | Credentials | None = None,
+        where: str | None = None,
+        events: Sequence[str] | None = None,
+        workers: int = 2,
+        resume: bool = True,
+        progress: Callable[[ImportProgress], None] | None = None,
+    ) -> ImportResult:
+        """Copy events of ``from_date``..``to_date`` from ``from_account``'s project (default:
+        this Workspace's) into ``to_account``'s: each day's export is streamed into import, no
+        local copy, each event stored once. An interrupted copy continues with the first
+        unfinished day (progress in ``$MP_DATA_DIR/copies``). Accounts are names from the config
+        or :class:`Credentials`.
+
+        Example:
+            >>> ws.copy_events(to_account="staging", from_date="2026-10-01",
+            ...                to_date="2026-10-31", where='properties["plan"] == "pro"')
+            ... # doctest: +SKIP
+        """
+        from mixpanel_data._services.copier import copy_events
+
+        with self._other(from_account) as source, self._other(to_account) as target:
+            return copy_events(
+                source, target, from_date=from_date, to_date=to_date, where=where, events=events,
+                workers=workers, resume=resume, progress=progress,
+            )  # fmt: skip
+
+    def copy_profiles(
+        self,
+        *,
+        to_account: str | Credentials,
+        from_account: str | Credentials | None = None,
+        where: str | None = None,
+        cohort_id: int | None = None,
+        progress: Callable[[ImportProgress], None] | None = None,
+    ) -> ImportResult:
+        """Copy user profiles (all their properties, as ``$set``) from ``from_account``'s project
+        (default: this Workspace's) into ``to_account``'s, streamed; safe to run again.
+
+        Example:
+            >>> ws.copy_profiles(to_account="staging", where='user["plan"] == "pro"')
+            ... # doctest: +SKIP
+        """
+        from mixpanel_data._services.copier import copy_profiles
+
+        with self._other(from_account) as source, self._other(to_account) as target:
+            return copy_profiles(
+                source, target, where=where, cohort_id=cohort_id, progress=progress
+            )
+
 
 if TYPE_CHECKING:
     from mixpanel_data._services.import_sources import ColumnMapping

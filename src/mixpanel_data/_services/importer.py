@@ -150,16 +150,19 @@ class ProgressFile:
         return state
 
     def save(self) -> None:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        text = json.dumps(
-            {"key": self.key, "done": sorted(self.done), "rejects": self.rejects},
-            separators=(",", ":"),
+        write_private_json(
+            self.path, {"key": self.key, "done": sorted(self.done), "rejects": self.rejects}
         )
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, self.path)
+
+
+def write_private_json(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON to ``path`` atomically: the file 0600, a new folder 0700."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(data, separators=(",", ":")))
+    os.replace(tmp, path)
 
 
 def progress_file_for(
