@@ -66,7 +66,7 @@ def child_reference(env_json: str, url: str, path: str, workers: str) -> dict[st
 
     import httpx
 
-    from mixpanel_data._services.importer import GZIP_LEVEL
+    from mixpanel_data._api.call import GZIP_LEVEL
 
     env = json.loads(env_json)
     auth = (env["MP_USERNAME"], env["MP_SECRET"])

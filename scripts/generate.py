@@ -104,7 +104,7 @@ def generate_into(out_root: Path) -> Path:
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 # HTTP methods a server must treat as safe to repeat (RFC 9110 9.2.2).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
-IDEMPOTENT_VALUES = (True, False, "insert-id")
+IDEMPOTENT_VALUES = (True, False, "insert-id", "operations")
 # Methods that only read (RFC 9110 9.2.1); a POST that only reads says so with x-mixpanel-safe.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _KINDS = {
@@ -156,7 +156,8 @@ def _idempotency(op_id: str, method: str, op: dict[str, Any]) -> bool | str:
         return method in IDEMPOTENT_METHODS
     if value not in IDEMPOTENT_VALUES:
         raise SystemExit(
-            f"{op_id}: x-mixpanel-idempotent must be true, false or 'insert-id', not {value!r}"
+            f"{op_id}: x-mixpanel-idempotent must be true, false, 'insert-id' or "
+            f"'operations', not {value!r}"
         )
     return bool(value) if isinstance(value, bool) else str(value)
 

@@ -705,6 +705,153 @@ class Workspace(ManagementMethods):
             sql=sql,
         )
 
+    # -- profiles, groups, copies, lookup tables, identity (issue 10) ---------------------------
+
+    def _project_token(self, what: str) -> str:
+        token = self.credentials.token
+        if token is None:
+            raise ConfigError(
+                f"{what} needs the project token: set token on the account (or MP_TOKEN)"
+            )
+        return token.get_secret_value()
+
+    def import_profiles(
+        self,
+        source: Any = None,
+        *,
+        operation: str = "$set",
+        columns: dict[str, str] | None = None,
+        id_column: str | None = None,
+        batch_size: int = 2000,
+        dry_run: bool = False,
+        progress: Callable[[ImportProgress], None] | None = None,
+        rejects: str | Path | None = None,
+        resume: bool = True,
+        table: str | None = None,
+        sql: str | None = None,
+    ) -> ImportResult:
+        """Update user profiles from a file, table, SQL query, DataFrame or iterable of dicts.
+
+        A record holding operations (``{"$distinct_id": "u1", "$set": {...}, "$add": {...}}``)
+        is sent as it is. A flat row names the profile in ``id_column`` (default ``distinct_id``)
+        and every other non-empty column is updated with ``operation`` (``$set``, ``$set_once``,
+        ``$unset``, ``$delete``, ``$add``, ``$append``, ``$remove``, ``$union``) or with the one
+        ``columns`` gives for it, e.g. ``{"logins": "$add"}``. Updates with ``$add`` or
+        ``$append`` are never sent twice: when their request may have reached Mixpanel without an
+        answer they are counted in ``result.unknown`` and listed in the rejects file. Rejects,
+        ``dry_run`` and resuming work as in :meth:`import_events`.
+
+        Example:
+            >>> ws.import_profiles("plans.csv", columns={"logins": "$add"})   # doctest: +SKIP
+            ImportResult(source='plans.csv', imported=500, rejected=0, ...)
+        """
+        from mixpanel_data._services.import_profiles import ProfileImporter, UpdateShape
+
+        shape = UpdateShape(
+            "user", self._project_token("import_profiles"), operation, columns or {}, id_column
+        )
+        return ProfileImporter(self.api, self.credentials.project_id, lambda: self.storage).run(
+            source, shape, batch_size=batch_size, dry_run=dry_run, progress=progress,
+            rejects_path=rejects, resume=resume, table=table, sql=sql,
+        )  # fmt: skip
+
+    def import_groups(
+        self,
+        source: Any = None,
+        *,
+        group_key: str,
+        operation: str = "$set",
+        columns: dict[str, str] | None = None,
+        id_column: str | None = None,
+        batch_size: int = 2000,
+        dry_run: bool = False,
+        progress: Callable[[ImportProgress], None] | None = None,
+        rejects: str | Path | None = None,
+        resume: bool = True,
+        table: str | None = None,
+        sql: str | None = None,
+    ) -> ImportResult:
+        """Update group profiles of ``group_key`` (e.g. ``company_id``); like
+        :meth:`import_profiles`, the id column defaulting to ``group_id``.
+
+        Example:
+            >>> ws.import_groups("companies.csv", group_key="company_id")   # doctest: +SKIP
+            ImportResult(source='companies.csv', imported=40, rejected=0, ...)
+        """
+        from mixpanel_data._services.import_profiles import ProfileImporter, UpdateShape
+
+        shape = UpdateShape(
+            "group", self._project_token("import_groups"), operation, columns or {}, id_column,
+            group_key,
+        )  # fmt: skip
+        return ProfileImporter(self.api, self.credentials.project_id, lambda: self.storage).run(
+            source, shape, batch_size=batch_size, dry_run=dry_run, progress=progress,
+            rejects_path=rejects, resume=resume, table=table, sql=sql,
+        )  # fmt: skip
+
+    def _other(self, account: str | Credentials | None) -> Workspace:
+        """A memory Workspace for another account (or these credentials) for a copy."""
+        if account is None:
+            return Workspace.memory(credentials=self.credentials, retries=self._retries)
+        if isinstance(account, str):
+            return Workspace.memory(account=account, retries=self._retries)
+        return Workspace.memory(credentials=account, retries=self._retries)
+
+    def copy_events(
+        self,
+        *,
+        to_account: str | Credentials,
+        from_date: str,
+        to_date: str,
+        from_account: str | Credentials | None = None,
+        where: str | None = None,
+        events: Sequence[str] | None = None,
+        workers: int = 2,
+        resume: bool = True,
+        progress: Callable[[ImportProgress], None] | None = None,
+    ) -> ImportResult:
+        """Copy events of ``from_date``..``to_date`` from ``from_account``'s project (default:
+        this Workspace's) into ``to_account``'s: each day's export is streamed into import, no
+        local copy, each event stored once. An interrupted copy continues with the first
+        unfinished day (progress in ``$MP_DATA_DIR/copies``). Accounts are names from the config
+        or :class:`Credentials`.
+
+        Example:
+            >>> ws.copy_events(to_account="staging", from_date="2026-10-01",
+            ...                to_date="2026-10-31", where='properties["plan"] == "pro"')
+            ... # doctest: +SKIP
+        """
+        from mixpanel_data._services.copier import copy_events
+
+        with self._other(from_account) as source, self._other(to_account) as target:
+            return copy_events(
+                source, target, from_date=from_date, to_date=to_date, where=where, events=events,
+                workers=workers, resume=resume, progress=progress,
+            )  # fmt: skip
+
+    def copy_profiles(
+        self,
+        *,
+        to_account: str | Credentials,
+        from_account: str | Credentials | None = None,
+        where: str | None = None,
+        cohort_id: int | None = None,
+        progress: Callable[[ImportProgress], None] | None = None,
+    ) -> ImportResult:
+        """Copy user profiles (all their properties, as ``$set``) from ``from_account``'s project
+        (default: this Workspace's) into ``to_account``'s, streamed; safe to run again.
+
+        Example:
+            >>> ws.copy_profiles(to_account="staging", where='user["plan"] == "pro"')
+            ... # doctest: +SKIP
+        """
+        from mixpanel_data._services.copier import copy_profiles
+
+        with self._other(from_account) as source, self._other(to_account) as target:
+            return copy_profiles(
+                source, target, where=where, cohort_id=cohort_id, progress=progress
+            )
+
 
 if TYPE_CHECKING:
     from mixpanel_data._services.import_sources import ColumnMapping

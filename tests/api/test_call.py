@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from api_helpers import sandbox_credentials
@@ -196,3 +198,40 @@ def test_the_transport_answer_is_read_through_our_client(sandbox: Sandbox):
     (request,) = seen
     assert request.url.host == "mixpanel.com"  # the app family's US host: routing by the catalog
     assert request.url.params["project_id"] == str(sandbox.credentials.project_id)
+
+
+def test_batch_updates_are_repeatable_without_add_or_append(api: ApiClients):
+    def update(**ops: object) -> dict[str, object]:
+        return {"$token": "t", "$distinct_id": "u", **ops}
+
+    safe = [update(**{"$set": {"a": 1}}), update(**{"$union": {"l": [1]}, "$unset": ["b"]})]
+    assert prepare(api, "profile_batch_update", body=safe).idempotent
+    assert not prepare(
+        api, "profile_batch_update", body=[*safe, update(**{"$add": {"n": 1}})]
+    ).idempotent
+    assert not prepare(
+        api,
+        "group_batch_update",
+        body=[{"$token": "t", "$group_key": "k", "$group_id": "g", "$append": {}}],
+    ).idempotent
+
+
+def test_gzip_json_sends_records_and_text_and_reads_the_answer(api: ApiClients, sandbox: Sandbox):
+    from mixpanel_data._api.call import call_gzip_json
+
+    t = 1769817600  # 2026-01-31 00:00 UTC, the sandbox's last day
+    events = [
+        {"event": "gz", "properties": {"time": t, "distinct_id": "gz-1", "$insert_id": "gz1"}},
+        {"event": "gz", "properties": {"time": t, "distinct_id": "gz-2", "$insert_id": "gz2"}},
+    ]
+    answer = call_gzip_json(api, "import_events", events, strict="1")
+    assert answer["num_records_imported"] == 2
+    text = json.dumps(events).encode()
+    assert call_gzip_json(api, "import_events", text, repeatable=True, strict="1")["code"] == 200
+    exported = api.call_json("export_events", from_date="2026-01-31", to_date="2026-01-31")
+    assert sorted(e["properties"]["distinct_id"] for e in exported if e["event"] == "gz") == [
+        "gz-1",
+        "gz-2",
+    ]
+    with pytest.raises(QueryError, match="import_events"):
+        call_gzip_json(api, "import_events", b"[{]", repeatable=True, strict="1")

@@ -74,8 +74,9 @@ class Operation:
         summary: one line from the spec.
         family: the host family that serves it (``app``, ``data``, ``ingestion``).
         safe: it only reads (GET, or a POST the spec marks ``x-mixpanel-safe``).
-        idempotent: ``True`` (safe to send twice), ``False``, or ``"insert-id"`` (safe when every
-            event in the body carries ``$insert_id``).
+        idempotent: ``True`` (safe to send twice), ``False``, ``"insert-id"`` (safe when every
+            event in the body carries ``$insert_id``) or ``"operations"`` (safe when no update in
+            the body uses ``$add`` or ``$append``).
         security: the security schemes it accepts (``ServiceAccount``, ``OAuthToken``, ...).
         parameters: its parameters, in the generated function's order.
         body_content_type: the request body's media type (``None``: no body).

@@ -26,7 +26,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import json
 import os
 import time
@@ -57,7 +56,6 @@ if TYPE_CHECKING:
 
 MAX_BATCH_EVENTS = 2000
 MAX_BATCH_BYTES = 2_097_152  # the limit in Mixpanel's published 413 example
-GZIP_LEVEL = 1
 STATE_DIR = ".mp-import"
 
 
@@ -100,7 +98,7 @@ class _Tally:
     batches: int = 0
 
 
-class _Rejects:
+class RejectsFile:
     """The rejects file, opened on the first reject; also counts and keeps the first few."""
 
     def __init__(
@@ -134,7 +132,7 @@ class _Rejects:
         return None
 
 
-class _State:
+class ProgressFile:
     """The progress file of one file import (see the module docstring)."""
 
     def __init__(self, path: Path, key: dict[str, Any]) -> None:
@@ -144,7 +142,7 @@ class _State:
         self.rejects: list[dict[str, Any]] = []
 
     @classmethod
-    def load(cls, path: Path, key: dict[str, Any], resume: bool) -> _State:
+    def load(cls, path: Path, key: dict[str, Any], resume: bool) -> ProgressFile:
         state = cls(path, key)
         if resume and path.is_file():
             try:
@@ -157,25 +155,32 @@ class _State:
         return state
 
     def save(self) -> None:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        text = json.dumps(
-            {"key": self.key, "done": sorted(self.done), "rejects": self.rejects},
-            separators=(",", ":"),
+        write_private_json(
+            self.path, {"key": self.key, "done": sorted(self.done), "rejects": self.rejects}
         )
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, self.path)
 
 
-def _state_for(source: Source, project_id: str, batch_size: int, resume: bool) -> _State | None:
+def write_private_json(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON to ``path`` atomically: the file 0600, a new folder 0700."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(data, separators=(",", ":")))
+    os.replace(tmp, path)
+
+
+def progress_file_for(
+    source: Source, project_id: str, batch_size: int, resume: bool, **settings: Any
+) -> ProgressFile | None:
+    """The progress file of a file import (``None`` for other sources); ``settings`` are what
+    else shapes the batches or their meaning (a profile import's operation, ...)."""
     if source.path is None or source.identity is None:
         return None
-    key = {**source.identity, "project_id": project_id, "batch_size": batch_size}
+    key = {**source.identity, "project_id": project_id, "batch_size": batch_size, **settings}
     folder = source.path.parent / STATE_DIR
     name = f"{source.path.name}.{file_digest(key)}.json"
-    return _State.load(folder / name, key, resume)
+    return ProgressFile.load(folder / name, key, resume)
 
 
 def _failed_records(err: APIError) -> list[dict[str, Any]] | None:
@@ -202,33 +207,25 @@ class EventImporter:
 
     def _send(self, payload: bytes, strict: bool) -> tuple[int, list[dict[str, Any]] | None]:
         """POST one batch gzipped; (events stored, Mixpanel's failed records or None)."""
-        from mixpanel_data._api.call import prepare
+        from mixpanel_data._api.call import call_gzip_json
 
-        call = prepare(self._api, "import_events", body=[], strict="1" if strict else "0")
-        request = {k: v for k, v in call.request.items() if k != "json"}
-        request["content"] = gzip.compress(payload, compresslevel=GZIP_LEVEL)
-        request["headers"] = {
-            **dict(call.request.get("headers") or {}),
-            "Content-Type": "application/json",
-            "Content-Encoding": "gzip",
-        }
-        # Every event of a batch has an $insert_id, so a repeat is harmless (the spec's rule).
-        call = dataclasses.replace(call, request=request, idempotent=True)
         try:
-            response = call.send()
+            # Every event of a batch has an $insert_id, so the spec's rule lets it be repeated.
+            answer = call_gzip_json(
+                self._api, "import_events", payload, repeatable=True, strict="1" if strict else "0"
+            )
         except QueryError as err:
             failed = _failed_records(err) if strict and err.status == 400 else None
             if failed is None:
                 raise
             body = err.details.get("response_body") or {}
             return int(body.get("num_records_imported") or 0), failed
-        answer = response.json() if response.content else {}
         return int(answer.get("num_records_imported") or 0), None
 
     # -- the run ---------------------------------------------------------------------------
 
     def _batches(
-        self, source: Source, tally: _Tally, rejects: _Rejects, batch_size: int, zone: Any
+        self, source: Source, tally: _Tally, rejects: RejectsFile, batch_size: int, zone: Any
     ) -> Iterator[_Batch]:
         now_ms = int(time.time() * 1000)
         batch = _Batch(0)
@@ -324,8 +321,8 @@ class EventImporter:
             rejects_file = opened.path.with_name(opened.path.name + ".rejects.jsonl")
         else:
             rejects_file = None
-        rejects = _Rejects(rejects_file, on_reject)
-        state = None if dry_run else _state_for(opened, self._project_id, batch_size, resume)
+        rejects = RejectsFile(rejects_file, on_reject)
+        state = None if dry_run else progress_file_for(opened, self._project_id, batch_size, resume)
         if state is not None:
             for entry in state.rejects:
                 rejects.add(entry)
@@ -373,9 +370,9 @@ class EventImporter:
     def _send_all(
         self,
         batches: Iterator[_Batch],
-        state: _State | None,
+        state: ProgressFile | None,
         tally: _Tally,
-        rejects: _Rejects,
+        rejects: RejectsFile,
         strict: bool,
         workers: int,
         report: Callable[[], None],

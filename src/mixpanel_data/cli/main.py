@@ -37,7 +37,8 @@ GROUPS: dict[str, LazyEntry] = {
     ),
     "import": LazyEntry(
         ("import_",),
-        "Import events into Mixpanel from JSONL, JSON, CSV or Parquet files or local tables.",
+        "Import events, user or group profiles into Mixpanel from JSONL, JSON, CSV, Parquet or "
+        "local tables.",
     ),
     "inspect": LazyEntry(
         ("inspect", "local"),

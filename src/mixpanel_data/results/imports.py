@@ -32,6 +32,9 @@ class ImportResult(ResultBase):
         dry_run: nothing was sent.
         rejects_path: the rejects file (JSON lines: line, field, reason, record), or ``None``.
         seconds: how long the import took.
+        unknown: profile updates that may or may not have been applied: their request got no
+            answer and repeating it was not safe (``$add``/``$append``); listed in the rejects
+            file with ``"unknown": true`` and never sent again.
     """
 
     source: str
@@ -43,6 +46,7 @@ class ImportResult(ResultBase):
     dry_run: bool = False
     rejects_path: str | None = None
     seconds: float = 0.0
+    unknown: int = 0
     _rejects: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     @property
@@ -52,8 +56,8 @@ class ImportResult(ResultBase):
 
     @property
     def ok(self) -> bool:
-        """Nothing was rejected."""
-        return self.rejected == 0
+        """Nothing was rejected and no outcome is unknown."""
+        return self.rejected == 0 and self.unknown == 0
 
     def summary(self) -> str:
         """The one-line summary."""
@@ -67,6 +71,8 @@ class ImportResult(ResultBase):
                 f"imported {self.imported:,}, rejected {self.rejected:,}, skipped {self.skipped:,} "
                 f"({self.batches} batches)"
             )
+        if self.unknown:
+            head += f", unknown outcome {self.unknown:,}"
         return head + (f"; rejects in {self.rejects_path}" if self.rejects_path else "")
 
     def __str__(self) -> str:

@@ -168,7 +168,9 @@ class SandboxData:
         """Store ``(event name, properties)`` pairs the way ``/track`` and ``/import`` receive them.
 
         ``properties["time"]`` (seconds or milliseconds) becomes int seconds and the first key;
-        ``distinct_id`` and ``$insert_id`` go to their columns too. Returns how many were stored.
+        ``distinct_id`` and ``$insert_id`` go to their columns too. An event with the same name,
+        distinct_id, second and ``$insert_id`` as one already stored (or earlier in ``events``) is
+        dropped, as Mixpanel deduplicates. Returns how many were received.
         """
         if not events:
             return 0
@@ -198,7 +200,12 @@ class SandboxData:
                 SELECT n, t // 1000, d, i, p::JSON, t, s
                 FROM (SELECT unnest($1::VARCHAR[]) AS n, unnest($2::BIGINT[]) AS t,
                              unnest($3::VARCHAR[]) AS d, unnest($4::VARCHAR[]) AS i,
-                             unnest($5::VARCHAR[]) AS p, unnest($6::BIGINT[]) AS s)
+                             unnest($5::VARCHAR[]) AS p, unnest($6::BIGINT[]) AS s) AS new
+                -- Mixpanel keeps one event per (event, distinct_id, second, $insert_id)
+                WHERE i IS NULL OR NOT EXISTS (
+                    SELECT 1 FROM events e WHERE e.insert_id = new.i AND e.event = new.n
+                    AND e.distinct_id = new.d AND e.time = new.t // 1000)
+                QUALIFY i IS NULL OR row_number() OVER (PARTITION BY n, d, t // 1000, i) = 1
                 """,
                 [names, times_ms, ids, insert_ids, texts, list(range(first, self._next_seq))],
             )

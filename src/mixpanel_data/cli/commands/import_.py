@@ -1,4 +1,5 @@
-"""`mp import events`: send events from a file or the local store into the project, exactly once.
+"""`mp import events|profiles|groups`: send events, or user / group profile updates, from a file or
+the local store into the project, exactly once.
 
 Exit codes: 0 when every record was imported (or skipped as already imported by an interrupted
 run), 1 when any record was rejected (the rejects file says which and why) unless
@@ -23,10 +24,12 @@ from mixpanel_data.cli._output import emit, err
 if TYPE_CHECKING:
     from mixpanel_data._services.importer import ImportProgress
     from mixpanel_data._workspace import Workspace
+    from mixpanel_data.results.imports import ImportResult
 
 app = typer.Typer(
     no_args_is_help=True,
-    help="Import events into Mixpanel from JSONL, JSON, CSV or Parquet files or local tables.",
+    help="Import events, user or group profiles into Mixpanel from JSONL, JSON, CSV, Parquet or "
+    "local tables.",
 )
 
 
@@ -154,3 +157,145 @@ def import_events(
             "--allow-rejects accepts that",
             _state.EXIT_ERROR,
         )
+
+
+# -- profiles and groups ----------------------------------------------------------------------
+
+OperationOpt = Annotated[
+    str,
+    typer.Option(
+        "--operation",
+        help="Operation for every column: $set, $set_once, $unset, $delete, $add, $append, "
+        "$remove or $union (rows that hold operations themselves are sent as they are).",
+    ),
+]
+ColumnOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--column",
+        help="COLUMN=OPERATION for one column, e.g. logins=$add. Repeat for several.",
+        show_default=False,
+    ),
+]
+IdColOpt = Annotated[
+    str | None,
+    typer.Option("--id-col", help="Column with the profile id.", show_default=False),
+]
+TableOpt = Annotated[
+    str | None, typer.Option("--table", help="Import this table of the local store.")
+]
+SqlOpt = Annotated[
+    str | None, typer.Option("--sql", help="Import the rows of this local SQL query.")
+]
+BatchOpt = Annotated[
+    int, typer.Option("--batch-size", min=1, max=2000, help="Updates per request.")
+]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Check every record and send nothing.")]
+RejectsOpt = Annotated[
+    Path | None,
+    typer.Option("--rejects", help="Where refused records go (default: FILE.rejects.jsonl)."),
+]
+AllowRejectsOpt = Annotated[
+    bool, typer.Option("--allow-rejects", help="Exit 0 even when records were rejected.")
+]
+NoResumeOpt = Annotated[
+    bool, typer.Option("--no-resume", help="Ignore what an interrupted run already sent.")
+]
+NoProgressOpt = Annotated[bool, typer.Option("--no-progress", help="No progress line.")]
+FileArg = Annotated[
+    Path | None,
+    typer.Argument(help="JSONL, JSON array, CSV or Parquet file (gzip too).", show_default=False),
+]
+
+
+def _columns(values: list[str] | None) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for value in values or []:
+        column, sep, operation = value.rpartition("=")
+        if not sep or not column or not operation:
+            raise _state.fail(f"--column {value!r}: expected COLUMN=OPERATION, e.g. logins=$add")
+        found[column] = operation
+    return found
+
+
+def _finish(result: ImportResult, progress: object, allow_rejects: bool, fmt: Format) -> None:
+    if progress is not None:
+        sys.stderr.write("\r\x1b[K")
+    if not _state.STATE.quiet:
+        err(result.summary())
+    emit(result, fmt)
+    if (result.rejected or result.unknown) and not allow_rejects:
+        what = f"{result.rejected:,} records rejected"
+        if result.unknown:
+            what += f", {result.unknown:,} with an unknown outcome"
+        raise _state.fail(
+            f"{what} (see {result.rejects_path or 'the result'}); --allow-rejects accepts that",
+            _state.EXIT_ERROR,
+        )
+
+
+@app.command("profiles")
+def import_profiles(
+    file: FileArg = None,
+    table: TableOpt = None,
+    sql: SqlOpt = None,
+    operation: OperationOpt = "$set",
+    column: ColumnOpt = None,
+    id_col: IdColOpt = None,
+    batch_size: BatchOpt = 2000,
+    dry_run: DryRunOpt = False,
+    rejects: RejectsOpt = None,
+    allow_rejects: AllowRejectsOpt = False,
+    no_resume: NoResumeOpt = False,
+    no_progress: NoProgressOpt = False,
+    db: DbOpt = None,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Update user profiles from FILE, --table or --sql (id column: distinct_id).
+
+    Exits 1 when any record was rejected, or when updates with $add/$append got no answer
+    (they are never sent twice: the rejects file lists them as "unknown outcome").
+    """
+    if len([x for x in (file, table, sql) if x is not None]) != 1:
+        raise _state.fail("give exactly one of FILE, --table or --sql")
+    progress = _progress(no_progress)
+    with _open(db, file is None) as ws:
+        result = ws.import_profiles(
+            file, table=table, sql=sql, operation=operation, columns=_columns(column),
+            id_column=id_col, batch_size=batch_size, dry_run=dry_run, rejects=rejects,
+            resume=not no_resume, progress=progress,
+        )  # fmt: skip
+    _finish(result, progress, allow_rejects, fmt)
+
+
+@app.command("groups")
+def import_groups(
+    group_key: Annotated[
+        str, typer.Option("--group-key", help="The group key, e.g. company_id.", show_default=False)
+    ],
+    file: FileArg = None,
+    table: TableOpt = None,
+    sql: SqlOpt = None,
+    operation: OperationOpt = "$set",
+    column: ColumnOpt = None,
+    id_col: IdColOpt = None,
+    batch_size: BatchOpt = 2000,
+    dry_run: DryRunOpt = False,
+    rejects: RejectsOpt = None,
+    allow_rejects: AllowRejectsOpt = False,
+    no_resume: NoResumeOpt = False,
+    no_progress: NoProgressOpt = False,
+    db: DbOpt = None,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Update group profiles of --group-key from FILE, --table or --sql (id column: group_id)."""
+    if len([x for x in (file, table, sql) if x is not None]) != 1:
+        raise _state.fail("give exactly one of FILE, --table or --sql")
+    progress = _progress(no_progress)
+    with _open(db, file is None) as ws:
+        result = ws.import_groups(
+            file, group_key=group_key, table=table, sql=sql, operation=operation,
+            columns=_columns(column), id_column=id_col, batch_size=batch_size, dry_run=dry_run,
+            rejects=rejects, resume=not no_resume, progress=progress,
+        )  # fmt: skip
+    _finish(result, progress, allow_rejects, fmt)
