@@ -356,6 +356,10 @@ def staging_dir(root: Path, key: dict[str, Any], resume: bool) -> Path:
     a resume trusts only chunks this user saved.
     """
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+    missing = [p for p in root.parents if not p.exists()]
+    for parent in reversed(missing):  # the data folder of a first fetch: 0700 like the store's
+        with contextlib.suppress(FileExistsError):
+            parent.mkdir(mode=0o700)
     _private_dir(root)
     folder = root / f"{key['table']}-{digest}"
     if not resume and os.path.lexists(folder):

@@ -20,6 +20,7 @@ Failure model:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
@@ -405,6 +406,8 @@ class Fetcher:
 
     def _drop_staging(self, staging: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            staging.parent.rmdir()  # only when no other fetch has chunks waiting there
         if self._temp_root is not None and staging.parent == self._temp_root:
             shutil.rmtree(self._temp_root, ignore_errors=True)
             self._temp_root = None
