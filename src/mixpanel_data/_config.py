@@ -11,8 +11,11 @@ The file holds named accounts and which one is the default::
     region = "us"            # us | eu | in
     # optional: api_secret, token, oauth_token, base_url
 
-It is written atomically (temp file, fsync, rename) with mode 0600; a looser mode gets a
-:class:`ConfigPermissionWarning`. A symlink in place of the file, or a file that is not valid TOML,
+It is written atomically (temp file, fsync, rename) with mode 0600, in a 0700 folder, and every
+read-modify-write holds an exclusive lock (``flock`` on the config folder), so concurrent
+``mp auth add`` runs keep each other's accounts. A file readable by others, or a file or folder
+owned by another user or writable by group/others, gets one :class:`ConfigPermissionWarning` per
+process. A symlink in place of the file, or a file that is not valid TOML,
 is a :class:`ConfigError`.
 
 Example:
@@ -26,6 +29,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -34,7 +38,7 @@ import stat
 import tempfile
 import tomllib
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +80,12 @@ _NOTHING_CONFIGURED = (
 
 
 class ConfigPermissionWarning(UserWarning):
-    """The config file can be read by other users (its mode is looser than 0600)."""
+    """The config file can be read by other users (its mode is looser than 0600), or it or its
+    folder belongs to another user or can be written by group or others."""
+
+
+# Paths already warned about in this process: the warning is said once, not per read.
+_WARNED: set[str] = set()
 
 
 def config_path() -> Path:
@@ -157,19 +166,13 @@ class ConfigManager:
         return data
 
     def _check_mode(self) -> None:
-        if os.name == "nt":
+        if os.name == "nt" or str(self.path) in _WARNED:
             return
-        try:
-            mode = stat.S_IMODE(self.path.stat().st_mode)
-        except OSError:
+        problem = _permission_problem(self.path)
+        if problem is None:
             return
-        if mode & 0o077:
-            warnings.warn(
-                f"config file {self.path} has mode {mode:04o}, so other users may read its "
-                f"secrets; run: chmod 600 {self.path}",
-                ConfigPermissionWarning,
-                stacklevel=4,
-            )
+        _WARNED.add(str(self.path))
+        warnings.warn(problem, ConfigPermissionWarning, stacklevel=2)
 
     def _check_shape(self, data: dict[str, Any]) -> None:
         where = str(self.path)
@@ -236,6 +239,10 @@ class ConfigManager:
         Raises :class:`AccountExistsError` when the name is taken.
         """
         validate_account_name(name)
+        with self._locked():
+            return self._add_account(name, credentials, default=default)
+
+    def _add_account(self, name: str, credentials: Credentials, *, default: bool) -> bool:
         data = self._load()
         table = self._accounts_table(data)
         if name in table:
@@ -256,6 +263,10 @@ class ConfigManager:
 
         Removing the default makes the first remaining account (file order) the default.
         """
+        with self._locked():
+            return self._remove_account(name)
+
+    def _remove_account(self, name: str) -> str | None:
         data = self._load()
         table = self._accounts_table(data)
         if name not in table:
@@ -276,12 +287,39 @@ class ConfigManager:
 
     def set_default(self, name: str) -> None:
         """Make account ``name`` the default."""
-        data = self._load()
-        table = self._accounts_table(data)
-        if name not in table:
-            raise self._not_found(name, list(table))
-        data["default"] = name
-        self._save(data)
+        with self._locked():
+            data = self._load()
+            table = self._accounts_table(data)
+            if name not in table:
+                raise self._not_found(name, list(table))
+            data["default"] = name
+            self._save(data)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold an exclusive lock on the config folder while the block runs, so a read-modify-write
+        by another process waits instead of undoing this one's change (no lock file is left)."""
+        path = self.path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError as err:
+            raise ConfigError(
+                f"cannot lock config file {path}: {err.strerror}", details={"path": str(path)}
+            ) from err
+        try:
+            try:
+                import fcntl
+            except ImportError:  # Windows: os.replace is still atomic; no lock
+                yield
+                return
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
 
     def _save(self, data: dict[str, Any]) -> None:
         """Write ``data`` atomically: temp file (0600) in the same folder, fsync, rename."""
@@ -455,6 +493,32 @@ def _account_to_toml(creds: Credentials) -> dict[str, Any]:
             continue
         out[key] = value.get_secret_value() if key in SECRET_FIELDS else value
     return out
+
+
+def _permission_problem(path: Path) -> str | None:
+    """One line saying why ``path`` (the config file) is not private, or ``None`` when it is."""
+    try:
+        info = path.stat()
+        folder = path.parent.stat()
+    except OSError:
+        return None
+    uid = os.getuid()
+    mode = stat.S_IMODE(info.st_mode)
+    if info.st_uid != uid:
+        return f"config file {path} belongs to another user (uid {info.st_uid}); check it is yours"
+    if folder.st_uid != uid and folder.st_uid != 0:
+        return f"config folder {path.parent} belongs to another user (uid {folder.st_uid})"
+    if stat.S_IMODE(folder.st_mode) & 0o022 and not folder.st_mode & stat.S_ISVTX:
+        return (
+            f"config folder {path.parent} can be written by other users; "
+            f"run: chmod 700 {path.parent}"
+        )
+    if mode & 0o077:
+        return (
+            f"config file {path} has mode {mode:04o}, so other users may read its "
+            f"secrets; run: chmod 600 {path}"
+        )
+    return None
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -209,6 +209,12 @@ class Workspace(ManagementMethods):
                 self._storage = StorageEngine(path)
         return self._storage
 
+    def _unopened_file(self) -> Path | None:
+        """The database file of a file store not opened yet (a fetch opens it only to load)."""
+        if self._storage is not None or self._storage_mode != "file":
+            return None
+        return self._path or default_db_path(self.credentials.project_id)
+
     @property
     def connection(self) -> Connection:
         """The DuckDB connection, for anything the methods below do not cover."""
@@ -258,7 +264,9 @@ class Workspace(ManagementMethods):
         if self._fetcher is None:
             from mixpanel_data._services.fetcher import Fetcher
 
-            self._fetcher = Fetcher(self.api, lambda: self.storage, self.credentials)
+            self._fetcher = Fetcher(
+                self.api, lambda: self.storage, self.credentials, database=self._unopened_file
+            )
         return self._fetcher
 
     # -- discovery --------------------------------------------------------------------------
@@ -543,8 +551,10 @@ class Workspace(ManagementMethods):
         chunk_days: int = 7,
         max_workers: int = 3,
         resume: bool = True,
+        deadline: float | None = None,
     ) -> FetchResult:
-        """Export events into table ``name``: streamed, deduplicated, atomic and resumable."""
+        """Export events into table ``name``: streamed, deduplicated, atomic and resumable;
+        ``deadline`` (seconds) stops the downloads, resumably, when they take longer."""
         return self._fetch_service.fetch_events(
             name,
             from_date=from_date,
@@ -556,6 +566,7 @@ class Workspace(ManagementMethods):
             chunk_days=chunk_days,
             max_workers=max_workers,
             resume=resume,
+            deadline=deadline,
         )
 
     def fetch_profiles(

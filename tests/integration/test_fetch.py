@@ -236,10 +236,13 @@ def test_a_slow_download_overlaps_with_loading_the_chunks_already_there(
     slowed: list[bool] = []
 
     def progress(p: FetchProgress) -> None:
-        if p.chunks_done == 1 and not slowed:  # in the worker, before it asks for chunk 2
+        # Chunk 1 waits 0.5 s in the sandbox; while it does, chunk 2 is made slow.
+        if len(_export_requests(sb)) == 1 and not slowed:
             slowed.append(True)
             sb.faults.add(Fault(kind="slow", delay=1.5, times=1, path=EXPORT))
-        seen.append((p.chunks_done, p.events))
+        seen.append((p.chunks_done, p.stored))
+
+    sb.faults.add(Fault(kind="slow", delay=0.5, times=1, path=EXPORT))
 
     with _ws(sb, tmp_path / "o.duckdb") as ws:
         ws._fetch_service.batch_bytes, ws._fetch_service.first_batch = 1, 0.0
@@ -279,9 +282,13 @@ def test_retries_exhausted_leave_nothing_and_resume_finishes(sb: Sandbox, tmp_pa
         before = ws.sql_scalar("SELECT count(*) FROM keep")
 
         def fail_after_first_chunk(p: FetchProgress) -> None:
-            # Once the first chunk is saved, the server fails every export from then on.
-            if p.chunks_done >= 1 and not sb.faults.armed():
+            # Once the first chunk was asked for (it waits 0.5 s in the sandbox), the server
+            # fails every export from then on.
+            if len(_export_requests(sb)) == 1 and not sb.faults.armed():
                 sb.faults.add(Fault(kind="status", status=503, times=None, path=EXPORT))
+
+        sb.clear_requests()
+        sb.faults.add(Fault(kind="slow", delay=0.5, times=1, path=EXPORT))
 
         with pytest.raises(FetchError, match="run the same fetch again") as info:
             ws.fetch_events(
@@ -305,16 +312,52 @@ def test_retries_exhausted_leave_nothing_and_resume_finishes(sb: Sandbox, tmp_pa
     assert _export_requests(sb) == [("2026-01-26", "2026-01-31")]
 
 
-def test_malformed_line_is_a_clear_error_and_nothing_is_stored(sb: Sandbox, tmp_path: Path) -> None:
+def test_a_malformed_line_costs_one_more_download_of_its_chunk_only(
+    sb: Sandbox, tmp_path: Path
+) -> None:
     sb.faults.add(Fault(kind="malformed", line=5, times=1, path=EXPORT))
-    with _ws(sb, tmp_path / "m.duckdb") as ws:
-        with pytest.raises(DataError, match="line 5"):
+    with _ws(sb, tmp_path / "m1.duckdb") as ws:
+        result = ws.fetch_events(
+            from_date=FROM, to_date=TO, progress=False, chunk_days=6, max_workers=1
+        )
+        stored = _stored_counts(ws)
+    assert stored == _expected_counts(sb, FROM, TO)
+    assert result.resumed_chunks == 1  # the good chunk, kept from the first pass
+    first, second = ("2026-01-20", "2026-01-25"), ("2026-01-26", "2026-01-31")
+    assert sorted(_export_requests(sb)) == sorted([first, second, first])
+
+
+def test_a_chunk_malformed_twice_stops_naming_line_and_chunk_and_keeps_the_others(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    # Only the first chunk's range is malformed, every time it is asked for.
+    with _ws(sb, tmp_path / "m2.duckdb") as ws:
+        sb.faults.add(Fault(kind="malformed", line=5, times=2, path=EXPORT))
+        with pytest.raises(DataError, match=r"line 5") as info:
             ws.fetch_events(from_date=FROM, to_date=TO, progress=False, chunk_days=12)
-        assert ws.tables() == []
-        # The bad bytes are not kept for a resume: the next run downloads and succeeds.
+        assert "2026-01-20..2026-01-31" in str(info.value) and ws.tables() == []
+        assert len(_export_requests(sb)) == 2
+        sb.clear_requests()
         result = ws.fetch_events(from_date=FROM, to_date=TO, progress=False, chunk_days=12)
-    assert result.resumed_chunks == 0
     assert result.rows == sum(_expected_counts(sb, FROM, TO).values())
+
+
+def test_a_malformed_chunk_leaves_the_finished_chunks_for_a_resume(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    # Both chunks arrive malformed once; the re-download of the first bad one is good, the
+    # other one is still bad: the fetch stops and keeps the good chunk.
+    with _ws(sb, tmp_path / "m3.duckdb") as ws:
+        sb.faults.add(Fault(kind="malformed", line=3, times=2, path=EXPORT))
+        with pytest.raises(DataError, match="line 3"):
+            ws.fetch_events(from_date=FROM, to_date=TO, progress=False, chunk_days=6)
+        assert ws.tables() == [] and len(_export_requests(sb)) == 3
+        assert len(list((tmp_path / ".mp-staging").rglob("chunk-*"))) == 1
+        sb.clear_requests()
+        result = ws.fetch_events(from_date=FROM, to_date=TO, progress=False, chunk_days=6)
+        stored = _stored_counts(ws)
+    assert stored == _expected_counts(sb, FROM, TO)
+    assert result.resumed_chunks == 1 and len(_export_requests(sb)) == 1
 
 
 def test_profiles_equal_engage_total(sb: Sandbox, tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ def test_streamed_batches_with_duplicates_leave_only_the_table(tmp_path: Path) -
 
 def test_a_stage_left_by_a_dead_process_is_dropped_on_open(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
+    StorageEngine(db).close()  # the store's own file (it has _metadata)
     con = duckdb.connect(str(db))
     con.execute("CREATE TABLE _mp_stage_ev_1_2 (x INTEGER)")
     con.execute("CREATE TABLE kept (x INTEGER)")
@@ -43,3 +44,17 @@ def test_a_stage_left_by_a_dead_process_is_dropped_on_open(tmp_path: Path) -> No
         assert "_mp_stage_ev_1_2" not in names
         assert "kept" in names
         assert "_mp_stage_ev_1_2" not in [t.name for t in store.tables()]
+
+
+def test_a_file_the_store_did_not_make_is_left_as_it_is(tmp_path: Path) -> None:
+    db = tmp_path / "theirs.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE _mp_stage_mine (x INTEGER)")
+    con.execute("CREATE TABLE data (x INTEGER)")
+    con.close()
+    with StorageEngine(db) as store:
+        assert [t.name for t in store.tables()] == ["data"]
+    con = duckdb.connect(str(db), read_only=True)
+    names = sorted(r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall())
+    con.close()
+    assert names == ["_mp_stage_mine", "data"]

@@ -25,13 +25,16 @@ import datetime as dt
 import hashlib
 import json
 import os
+import queue
 import shutil
+import stat
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Callable, Generator, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -89,9 +92,11 @@ class Redownload:
 
 
 class Tracker(Protocol):
-    """What the downloads report to (the fetch's progress bookkeeping)."""
+    """What the downloads report to (:class:`~mixpanel_data._services.progress.Reporter`)."""
 
-    def update(self, *, force: bool = False, **changes: int | str) -> None: ...
+    def add(self, **changes: int) -> None: ...
+
+    def phase(self, name: str, **values: int) -> None: ...
 
 
 class Stopped(Exception):
@@ -111,6 +116,7 @@ class Downloads:
         max_workers: chunks downloaded at once.
         redownload: the re-download rule for cut bodies.
         batch_bytes, first_batch: see :meth:`batches`.
+        deadline: a ``time.monotonic()`` value after which the fetch stops (resumable), or None.
     """
 
     api: ApiClients
@@ -123,6 +129,8 @@ class Downloads:
     redownload: Redownload
     batch_bytes: int
     first_batch: float
+    deadline: float | None = None
+    _threads: list[threading.Thread] = field(default_factory=list, init=False, repr=False)
 
     def saved(self) -> int:
         """Chunks whose files are in the staging folder."""
@@ -143,20 +151,19 @@ class Downloads:
         for chunk in self.chunks:
             existing = finished_file(self.staging, chunk)
             if existing is not None:
-                self.tracker.update(chunks_done=1, chunks_resumed=1, bytes=existing.stat().st_size)
+                self.tracker.add(chunks_done=1, chunks_resumed=1, bytes=existing.stat().st_size)
                 resumed.append(existing)
             else:
                 todo.append(chunk)
         stop = threading.Event()
-        pool = ThreadPoolExecutor(
-            max_workers=max(1, self.max_workers), thread_name_prefix="mp-fetch"
-        )
-        pending: set[Future[Path]] = {pool.submit(self._download, c, stop) for c in todo}
+        pending: set[Future[Path]] = self._start_workers(todo, stop)
         try:
             ready, began = resumed, time.monotonic()
             while pending:
                 finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 ready += [fut.result() for fut in finished]
+                if pending and self.deadline is not None and time.monotonic() > self.deadline:
+                    raise self._stopped(None)
                 worth_it = (
                     _size(ready) >= self.batch_bytes
                     and time.monotonic() - began >= self.first_batch
@@ -167,8 +174,10 @@ class Downloads:
             if ready:
                 yield ready
         except BaseException as err:
+            # Workers are daemon threads: one stuck on a silent server never holds the process;
+            # the others notice ``stop`` between blocks and are given a moment to leave.
             stop.set()
-            pool.shutdown(wait=True, cancel_futures=True)
+            _join(self._threads, 2.0)
             if isinstance(err, GeneratorExit):
                 raise
             if isinstance(err, Transient):
@@ -176,16 +185,55 @@ class Downloads:
             if not isinstance(err, KeyboardInterrupt | Stopped | FetchError):
                 shutil.rmtree(self.staging, ignore_errors=True)
             raise
-        pool.shutdown(wait=True)
-        self.tracker.update(force=True, phase="load")
+        self.tracker.phase("load")
 
-    def _stopped(self, err: BaseException) -> FetchError:
+    def _start_workers(self, todo: list[Chunk], stop: threading.Event) -> set[Future[Path]]:
+        """Start up to ``max_workers`` daemon threads downloading ``todo``; one future each."""
+        work: queue.SimpleQueue[tuple[Chunk, Future[Path]]] = queue.SimpleQueue()
+        futures: set[Future[Path]] = set()
+        for chunk in todo:
+            fut: Future[Path] = Future()
+            futures.add(fut)
+            work.put((chunk, fut))
+
+        def worker() -> None:
+            while not stop.is_set():
+                try:
+                    chunk, fut = work.get_nowait()
+                except queue.Empty:
+                    return
+                if not fut.set_running_or_notify_cancel():
+                    continue
+                try:
+                    fut.set_result(self._download(chunk, stop))
+                except BaseException as err:
+                    fut.set_exception(err)
+            while True:  # stopped: settle the futures nobody will download
+                try:
+                    _, fut = work.get_nowait()
+                except queue.Empty:
+                    return
+                fut.cancel()
+
+        self._threads = [
+            threading.Thread(target=worker, name=f"mp-fetch-{n}", daemon=True)
+            for n in range(min(max(1, self.max_workers), len(todo)))
+        ]
+        for thread in self._threads:
+            thread.start()
+        return futures
+
+    def _stopped(self, err: BaseException | None) -> FetchError:
+        """The resumable error for a fetch ended by ``err`` (``None``: its deadline passed)."""
         kept = self.saved()
         details: dict[str, Any] = {"resume": str(self.staging), "chunks_saved": kept}
         if isinstance(err, RateLimitError):
             details["retry_after"] = err.retry_after
+        if err is None:
+            details["param"] = "deadline"
+        why = "its deadline passed" if err is None else getattr(err, "message", err)
         stopped = FetchError(
-            f"the fetch stopped: {getattr(err, 'message', err)}. {kept} of "
+            f"the fetch stopped: {why}. {kept} of "
             f"{len(self.chunks)} chunks are saved; run the same fetch again to resume",
             details=details,
         )
@@ -205,11 +253,12 @@ class Downloads:
                 if stop.wait(self.redownload.pause(attempt)):
                     raise Stopped() from err
                 continue
-            self.tracker.update(chunks_done=1)
+            self.tracker.add(chunks_done=1)
             return path
 
     def _download_once(self, chunk: Chunk, stop: threading.Event) -> Path:
         part: Path | None = None
+        counted = [0, 0]  # events, bytes reported for this attempt (taken back if it fails)
         try:
             with open_export(
                 self.api,
@@ -220,19 +269,44 @@ class Downloads:
             ) as body:
                 final = self.staging / f"{chunk.name}{'.jsonl.gz' if body.gzip else '.jsonl'}"
                 part = final.with_name(final.name + ".part")
-                with open(part, "wb") as fh:
+                lines = _LineCounter(body.gzip)
+                with _private_file(part, replace=True) as fh:
                     for block in body.raw(_BLOCK):
                         if stop.is_set():
                             raise Stopped()
                         fh.write(block)
-                        self.tracker.update(bytes=len(block))
+                        events = lines.count(block)
+                        counted[0] += events
+                        counted[1] += len(block)
+                        self.tracker.add(bytes=len(block), events=events)
             os.replace(part, final)
             return final
         except BaseException:
+            self.tracker.add(events=-counted[0], bytes=-counted[1])
             if part is not None:
                 with contextlib.suppress(OSError):
                     part.unlink()
             raise
+
+
+class _LineCounter:
+    """Counts the export lines in the blocks of a body (inflating a gzip body only to count):
+    the progress bar's events/s while the bytes go to disk untouched."""
+
+    def __init__(self, gzip: bool) -> None:
+        self._gzip, self._broken = gzip, False
+        self._inflate = zlib.decompressobj(wbits=47)
+
+    def count(self, block: bytes) -> int:
+        if not self._gzip:
+            return block.count(b"\n")
+        if self._broken:
+            return 0
+        try:
+            return self._inflate.decompress(block).count(b"\n")
+        except zlib.error:  # the load reports a bad body; the counter just stops counting
+            self._broken = True
+            return 0
 
 
 def stream_chunk(
@@ -275,21 +349,75 @@ def stream_chunk(
 
 
 def staging_dir(root: Path, key: dict[str, Any], resume: bool) -> Path:
-    """The staging folder of the fetch described by ``key`` (the same fetch finds it again)."""
+    """The staging folder of the fetch described by ``key`` (the same fetch finds it again).
+
+    ``root`` and the folder are created 0700; either one that already exists must be a real
+    folder (not a symlink) owned by this user and closed to others, else :class:`FetchError`:
+    a resume trusts only chunks this user saved.
+    """
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+    missing = [p for p in root.parents if not p.exists()]
+    for parent in reversed(missing):  # the data folder of a first fetch: 0700 like the store's
+        with contextlib.suppress(FileExistsError):
+            parent.mkdir(mode=0o700)
+    _private_dir(root)
     folder = root / f"{key['table']}-{digest}"
-    if not resume and folder.exists():
+    if not resume and os.path.lexists(folder):
+        _private_dir(folder)
         shutil.rmtree(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "fetch.json").write_text(json.dumps(key, indent=2, sort_keys=True))
+    _private_dir(folder)
+    with _private_file(folder / "fetch.json", replace=True) as fh:
+        fh.write(json.dumps(key, indent=2, sort_keys=True).encode())
     return folder
 
 
+def private_temp_root() -> Path:
+    """A new staging root for a store without a file: ``mkdtemp`` (0700, unpredictable name)."""
+    return Path(tempfile.mkdtemp(prefix="mp-staging-"))
+
+
 def default_staging_root(database: Path | None) -> Path:
-    """Next to the database file (so a resume finds it), or in the temp folder for memory stores."""
+    """Next to the database file (so a resume finds it), or a new private temp folder."""
     if database is not None:
         return database.parent / ".mp-staging"
-    return Path(tempfile.gettempdir()) / f"mp-staging-{os.getpid()}"
+    return private_temp_root()
+
+
+def _private_dir(folder: Path) -> None:
+    """Create ``folder`` 0700, or check the existing one is this user's own, private folder."""
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    except OSError as err:
+        raise _unsafe(folder, f"cannot create it: {err.strerror}") from err
+    info = folder.lstat()
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        raise _unsafe(folder, "it is a symlink or not a folder")
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise _unsafe(folder, f"it belongs to another user (uid {info.st_uid})")
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        os.chmod(folder, 0o700)
+
+
+def _unsafe(folder: Path, why: str) -> FetchError:
+    return FetchError(
+        f"refusing to use staging folder {folder}: {why}; remove it or pick another --db",
+        details={"path": str(folder)},
+    )
+
+
+@contextlib.contextmanager
+def _private_file(path: Path, *, replace: bool = False) -> Iterator[Any]:
+    """Open ``path`` for writing, 0600, never through a symlink (a leftover is replaced when
+    ``replace``, else it is an error)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    if replace:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    fd = os.open(path, flags | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        yield fh
 
 
 def finished_file(staging: Path, chunk: Chunk) -> Path | None:
@@ -299,6 +427,12 @@ def finished_file(staging: Path, chunk: Chunk) -> Path | None:
         if path.exists():
             return path
     return None
+
+
+def _join(threads: list[threading.Thread], seconds: float) -> None:
+    end = time.monotonic() + seconds
+    for thread in threads:
+        thread.join(max(0.0, end - time.monotonic()))
 
 
 def _size(files: list[Path]) -> int:
@@ -314,6 +448,7 @@ __all__ = [
     "date_chunks",
     "default_staging_root",
     "finished_file",
+    "private_temp_root",
     "staging_dir",
     "stream_chunk",
 ]

@@ -20,14 +20,14 @@ Failure model:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import itertools
 import json
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,14 +39,15 @@ from mixpanel_data._services.downloads import (
     Downloads,
     Redownload,
     date_chunks,
-    default_staging_root,
+    private_temp_root,
     staging_dir,
     stream_chunk,
 )
 from mixpanel_data._services.normalize import normalize_event, normalize_profile
+from mixpanel_data._services.progress import FetchProgress, ProgressCallback, Reporter
 from mixpanel_data._storage import LoadMetadata, LoadResult
 from mixpanel_data._storage._names import validate_table_name
-from mixpanel_data.exceptions import DataError, TableExistsError, Transient
+from mixpanel_data.exceptions import DataError, TableExistsError, Transient, ValidationError
 
 if TYPE_CHECKING:
     from mixpanel_data._api.clients import ApiClients
@@ -63,68 +64,6 @@ BATCH_BYTES = 64 << 20
 FIRST_BATCH = 2.0
 
 
-@dataclass
-class FetchProgress:
-    """What a progress callback receives (the same object, updated, on every call).
-
-    Attributes:
-        phase: ``"download"``, ``"load"`` or ``"done"``.
-        chunks_done, chunks_total: finished and planned export requests (profiles: pages).
-        chunks_resumed: chunks found finished from an earlier, interrupted run.
-        events: rows read into the store so far (export lines, counted as each batch of chunk
-            files is loaded; after the load: the rows kept, without duplicates).
-        bytes: bytes received on the wire.
-        elapsed: seconds since the fetch started.
-    """
-
-    phase: str = "download"
-    chunks_done: int = 0
-    chunks_total: int = 0
-    chunks_resumed: int = 0
-    events: int = 0
-    bytes: int = 0
-    elapsed: float = 0.0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    @property
-    def rate(self) -> float:
-        """Rows per second so far."""
-        return self.events / self.elapsed if self.elapsed > 0 else 0.0
-
-
-ProgressCallback = Callable[[FetchProgress], None]
-
-
-class _Progress:
-    """Thread-safe progress bookkeeping that calls the user's callback."""
-
-    def __init__(self, callback: ProgressCallback | None, total: int) -> None:
-        self.state = FetchProgress(chunks_total=total)
-        self._callback = callback
-        self._start = time.monotonic()
-        self._last = 0.0
-        self.restarted = False
-
-    def update(self, *, force: bool = False, **changes: int | str) -> None:
-        with self.state._lock:
-            for key, value in changes.items():
-                if key in {"events", "bytes", "chunks_done", "chunks_resumed"}:
-                    setattr(self.state, key, getattr(self.state, key) + int(value))
-                else:
-                    setattr(self.state, key, value)
-            self.state.elapsed = time.monotonic() - self._start
-            now = time.monotonic()
-            due = force or "chunks_done" in changes or now - self._last >= 0.1
-            if due:
-                self._last = now
-        if due and self._callback is not None:
-            self._callback(self.state)
-
-    def stored(self, rows: int) -> None:
-        """A batch of chunk files was read into the store: ``rows`` more events."""
-        self.update(force=True, events=rows)
-
-
 class Fetcher:
     """Runs fetches and streams for one Workspace (API clients + local store + credentials)."""
 
@@ -139,8 +78,13 @@ class Fetcher:
         retry_wait: float = 0.5,
         batch_bytes: int = BATCH_BYTES,
         first_batch: float = FIRST_BATCH,
+        database: Callable[[], Path | None] | None = None,
     ) -> None:
         self.api = api
+        # The database file while the store is not open yet (None: in memory, or already
+        # open): a fetch opens it for writing only when the first chunks are ready to load.
+        self._database = database
+        self._temp_root: Path | None = None
         # A callable opens the store only when something is stored (streams never need it).
         self._storage = storage
         self.credentials = credentials
@@ -172,18 +116,29 @@ class Fetcher:
         chunk_days: int = 7,
         max_workers: int = 3,
         resume: bool = True,
+        deadline: float | None = None,
     ) -> FetchResult:
-        """Export events in ``[from_date, to_date]`` into table ``name`` (see the module doc)."""
+        """Export events in ``[from_date, to_date]`` into table ``name`` (see the module doc).
+
+        ``deadline`` (seconds) bounds the downloads: past it the fetch stops with a resumable
+        :class:`FetchError`. The database file is opened for writing only once chunks are
+        ready to load, so other readers are not locked out while the data downloads.
+        """
         from mixpanel_data.results import FetchResult
 
         started = time.monotonic()
         events = _event_list(events)
         where = _valid_where(where, "event")
         chunks = date_chunks(from_date, to_date, chunk_days)
+        if deadline is not None and not deadline > 0:
+            raise ValidationError("deadline must be a positive number of seconds",
+                                  details={"param": "deadline"})  # fmt: skip
         self._check_table(name, append)
+        database = self._database_path()
         key = {
             "kind": "events",
             "project_id": self.credentials.project_id,
+            "database": None if database is None else str(database.resolve()),
             "table": name,
             "from_date": from_date,
             "to_date": to_date,
@@ -191,9 +146,7 @@ class Fetcher:
             "where": where,
             "chunk_days": chunk_days,
         }
-        staging = self._staging_dir(key, resume)
-        callback = _progress_callback(progress, "events")
-        tracker = _Progress(callback, len(chunks))
+        staging = self._staging_dir(database, key, resume)
         metadata = LoadMetadata(
             from_date=from_date,
             to_date=to_date,
@@ -202,22 +155,33 @@ class Fetcher:
             project_id=self.credentials.project_id,
             details={"chunks": len(chunks), "chunk_days": chunk_days},
         )
-        downloads = Downloads(
-            api=self.api,
-            chunks=chunks,
-            staging=staging,
-            events=events,
-            where=where,
-            tracker=tracker,
-            max_workers=max_workers,
-            redownload=Redownload(self.chunk_attempts, self.retry_wait),
-            batch_bytes=self.batch_bytes,
-            first_batch=self.first_batch,
-        )
-        loaded = self._load_chunks(name, downloads, tracker, append=append, metadata=metadata)
-        shutil.rmtree(staging, ignore_errors=True)
-        tracker.state.events = loaded.rows_loaded
-        tracker.update(force=True, phase="done")
+        with Reporter(_progress_callback(progress, "events"), len(chunks)) as tracker:
+            for attempt in (1, 2):
+                downloads = Downloads(
+                    api=self.api,
+                    chunks=chunks,
+                    staging=staging,
+                    events=events,
+                    where=where,
+                    tracker=tracker,
+                    max_workers=max_workers,
+                    redownload=Redownload(self.chunk_attempts, self.retry_wait),
+                    batch_bytes=self.batch_bytes,
+                    first_batch=self.first_batch,
+                    deadline=None if deadline is None else started + deadline,
+                )
+                try:
+                    loaded = self._load_chunks(name, downloads, tracker, append, metadata)
+                    break
+                except DataError as err:
+                    bad = _bad_chunk(err, staging)
+                    if bad is not None:  # keep the other chunks; this one is downloaded again
+                        bad.unlink(missing_ok=True)
+                    if bad is None or attempt == 2:
+                        raise _named(err, bad) from err
+                    tracker.reset()
+            self._drop_staging(staging)
+            tracker.phase("done", events=loaded.rows_loaded)
         return FetchResult(
             table=name,
             rows=loaded.rows_loaded,
@@ -227,27 +191,37 @@ class Fetcher:
             fetched_at=dt.datetime.now(dt.UTC),
             duplicates_dropped=loaded.duplicates_dropped,
             chunks=len(chunks),
-            resumed_chunks=tracker.state.chunks_resumed,
+            resumed_chunks=tracker.snapshot().chunks_resumed,
         )
 
     def _load_chunks(
         self,
         name: str,
         downloads: Downloads,
-        tracker: _Progress,
-        *,
+        tracker: Reporter,
         append: bool,
         metadata: LoadMetadata,
     ) -> LoadResult:
-        """Download and load, overlapped (the store reads batches while the rest download)."""
+        """Download and load, overlapped (the store reads batches while the rest download).
+
+        The store is opened (for a file: locked for writing) only when the first batch of chunk
+        files is ready, so a slow or silent server never keeps readers out of the file.
+        """
         batches = downloads.batches()
         try:
-            return self.storage.load_events(
-                name, batches, append=append, metadata=metadata, on_batch=tracker.stored
+            first = next(batches, None)
+            store = self.storage
+            return store.load_events(
+                name,
+                itertools.chain([] if first is None else [first], batches),
+                append=append,
+                metadata=metadata,
+                progress=lambda step: _load_step(tracker, step),
+                on_batch=lambda rows: tracker.add(stored=rows),
             )
         except DataError as err:
             batches.close()  # stop the downloads still running before touching their folder
-            if not isinstance(err, Transient):
+            if not isinstance(err, Transient) and _bad_chunk(err, downloads.staging) is None:
                 # The saved bytes themselves are bad: a resume must download them again.
                 shutil.rmtree(downloads.staging, ignore_errors=True)
             raise
@@ -298,24 +272,31 @@ class Fetcher:
         started = time.monotonic()
         where = _valid_where(where, "profile")
         self._check_table(name, append)
-        tracker = _Progress(_progress_callback(progress, "profiles"), 0)
-        with tempfile.TemporaryDirectory(prefix="mp-profiles-") as tmp:
+        with (
+            Reporter(_progress_callback(progress, "profiles"), 0) as tracker,
+            tempfile.TemporaryDirectory(prefix="mp-profiles-") as tmp,
+        ):
             path = Path(tmp) / "profiles.jsonl"
             with open(path, "w", encoding="utf-8") as fh:
                 for page in self._engage_pages(where, cohort_id, output_properties, tracker):
                     for result in page:
                         fh.write(json.dumps(result, ensure_ascii=False))
                         fh.write("\n")
-            tracker.update(force=True, phase="load")
+            tracker.phase("load")
             metadata = LoadMetadata(
                 filter_where=where,
                 filter_cohort=cohort_id,
                 project_id=self.credentials.project_id,
                 details={"output_properties": list(output_properties or [])},
             )
-            loaded = self.storage.load_profiles(name, [path], append=append, metadata=metadata)
-        tracker.state.events = loaded.rows_loaded
-        tracker.update(force=True, phase="done")
+            loaded = self.storage.load_profiles(
+                name,
+                [path],
+                append=append,
+                metadata=metadata,
+                progress=lambda step: _load_step(tracker, step),
+            )
+            tracker.phase("done", events=loaded.rows_loaded)
         return FetchResult(
             table=name,
             rows=loaded.rows_loaded,
@@ -324,7 +305,7 @@ class Fetcher:
             date_range=None,
             fetched_at=dt.datetime.now(dt.UTC),
             duplicates_dropped=loaded.duplicates_dropped,
-            chunks=tracker.state.chunks_done,
+            chunks=tracker.snapshot().chunks_done,
             resumed_chunks=0,
         )
 
@@ -333,7 +314,7 @@ class Fetcher:
         where: str | None,
         cohort_id: int | None,
         output_properties: Sequence[str] | None,
-        tracker: _Progress | None = None,
+        tracker: Reporter | None = None,
     ) -> Iterator[list[dict[str, Any]]]:
         session_id: str | None = None
         page = 0
@@ -351,10 +332,10 @@ class Fetcher:
                 total = int(data.get("total") or 0)
                 page_size = int(data.get("page_size") or 1000)
                 if tracker is not None:
-                    tracker.update(chunks_total=max(1, -(-total // max(page_size, 1))))
+                    tracker.add(chunks_total=max(1, -(-total // max(page_size, 1))))
             session_id = data.get("session_id") or session_id
             if tracker is not None:
-                tracker.update(chunks_done=1, events=len(results))
+                tracker.add(chunks_done=1, events=len(results))
             if results:
                 yield results
             if not results or len(results) < int(data.get("page_size") or 1000) or not session_id:
@@ -377,18 +358,59 @@ class Fetcher:
 
     # -- helpers ------------------------------------------------------------------------------
 
+    def _unopened_file(self) -> Path | None:
+        """The database file when the store is a file not opened yet, else None."""
+        if self._database is None or not callable(self._storage):
+            return None
+        return self._database()
+
+    def _database_path(self) -> Path | None:
+        """The database file (None in memory), without opening it for writing."""
+        unopened = self._unopened_file()
+        return unopened if unopened is not None else self.storage.path
+
     def _check_table(self, name: str, append: bool) -> None:
-        """Reject a bad name, or an existing table without ``append``, before any download."""
+        """Reject a bad name, or an existing table without ``append``, before any download
+        (a database file not open yet is looked at read-only, and closed again)."""
         validate_table_name(name)
-        if not append and self.storage.table_exists(name):
+        if append:
+            return
+        unopened = self._unopened_file()
+        if unopened is None:
+            exists = self.storage.table_exists(name)
+        elif not unopened.is_file():
+            exists = False
+        else:
+            from mixpanel_data._storage.engine import StorageEngine
+
+            with StorageEngine(unopened, read_only=True) as peek:
+                exists = peek.table_exists(name)
+        if exists:
             raise TableExistsError(
                 f"table {name!r} already exists; pass append to add to it, or drop it first",
                 details={"table": name, "param": "append"},
             )
 
-    def _staging_dir(self, key: dict[str, Any], resume: bool) -> Path:
-        root = self._staging_root or default_staging_root(self.storage.path)
+    def _staging_dir(self, database: Path | None, key: dict[str, Any], resume: bool) -> Path:
+        if self._staging_root is not None:
+            root = self._staging_root
+        elif database is not None:
+            root = database.parent / ".mp-staging"
+        else:
+            # No file to sit next to: a private temp folder, kept by this Fetcher so a retry
+            # in the same process resumes, and removed when a fetch finishes.
+            if self._temp_root is None or not self._temp_root.is_dir():
+                self._temp_root = private_temp_root()
+            root = self._temp_root
         return staging_dir(root, key, resume)
+
+    def _drop_staging(self, staging: Path) -> None:
+        shutil.rmtree(staging, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            staging.parent.rmdir()  # only when no other fetch has chunks waiting there
+        if self._temp_root is not None and staging.parent == self._temp_root:
+            shutil.rmtree(self._temp_root, ignore_errors=True)
+            self._temp_root = None
 
 
 def _event_list(events: Sequence[str] | str | None) -> list[str] | None:
@@ -397,6 +419,36 @@ def _event_list(events: Sequence[str] | str | None) -> list[str] | None:
 
 def _valid_where(where: str | None, kind: str) -> str | None:
     return validation.where(where or None, kind=kind)
+
+
+def _load_step(tracker: Reporter, step: str) -> None:
+    """The store's load steps as progress phases."""
+    if step == "deduplicating":
+        tracker.phase("dedup")
+
+
+def _bad_chunk(err: DataError, staging: Path) -> Path | None:
+    """The staged chunk file a load error names (a malformed line in it), if any."""
+    file = err.details.get("file") if isinstance(err.details, dict) else None
+    if not file or err.details.get("truncated"):
+        return None
+    path = Path(str(file))
+    return path if path.parent == staging and path.name.startswith("chunk-") else None
+
+
+def _named(err: DataError, bad: Path | None) -> DataError:
+    """``err`` once more, saying which chunk it was and that it was downloaded twice."""
+    if bad is None:
+        return err
+    chunk = bad.name.split(".")[0].removeprefix("chunk-").replace("_", "..")
+    line = err.details.get("line")
+    named = DataError(
+        f"the export of {chunk} has a malformed line"
+        + (f" (line {line})" if line else "")
+        + f" in both downloads; the other chunks are kept for a resume: {err.message}",
+        details={**err.details, "chunk": chunk},
+    )
+    return named
 
 
 def _progress_callback(progress: bool | ProgressCallback, what: str) -> ProgressCallback | None:
@@ -413,6 +465,7 @@ __all__ = [
     "Chunk",
     "FetchProgress",
     "Fetcher",
+    "ProgressCallback",
     "date_chunks",
     "normalize_event",
     "normalize_profile",

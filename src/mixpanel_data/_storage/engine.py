@@ -123,10 +123,14 @@ class StorageEngine:
     _finalizer: weakref.finalize[Any, StorageEngine]
 
     def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False) -> None:
-        """Open (or create) the database file at ``path``."""
+        """Open (or create) the database file at ``path``.
+
+        A new file is created 0600 (its ``.wal`` too) and missing folders 0700. A file without
+        the store's ``_metadata`` table was not made here: opening it changes nothing in it.
+        """
         file = Path(path).expanduser()
         if not read_only:
-            file.parent.mkdir(parents=True, exist_ok=True)
+            _private_folders(file.parent)
         self._open(str(file), file, "file", read_only, None)
 
     @classmethod
@@ -167,7 +171,8 @@ class StorageEngine:
     ) -> None:
         self._con = None
         self._path, self._kind, self._read_only = path, kind, read_only
-        with _errors.opening(database):
+        new = path is None or not path.exists()
+        with _errors.opening(database), _private_files():
             con = duckdb.connect(database, read_only=read_only)
         self._finalizer = weakref.finalize(self, _release, con, cleanup_dir)
         self._con = con
@@ -177,9 +182,10 @@ class StorageEngine:
             if self._scalar("SELECT current_setting('enable_progress_bar')"):
                 con.execute("SET enable_progress_bar = false")
             self._default_memory_limit = str(self._scalar(_CURRENT_MEMORY_LIMIT))
-            if read_only:
-                self._has_metadata = bool(self._scalar(_schema.HAS_METADATA_TABLE))
-            else:
+            self._has_metadata = bool(self._scalar(_schema.HAS_METADATA_TABLE))
+            if not read_only and (new or self._has_metadata):
+                # Our own file: keep the bookkeeping and drop what a dead load left. A file we
+                # did not make is left exactly as it is until something is loaded into it.
                 con.execute(_schema.CREATE_METADATA)
                 self._has_metadata = True
                 self._drop_leftover_stages()
@@ -329,7 +335,7 @@ class StorageEngine:
         batch_done = on_batch or _no_batch
         con = self.connection
 
-        with self._load_settings(kind):
+        with self._load_settings(kind), _private_files():
             if kind == "events":
                 return self._load_events(
                     table, existing, batches, paths, row, step, batch_done, start
@@ -502,6 +508,9 @@ class StorageEngine:
 
     def _record_metadata(self, row: list[Any], *, widen: bool) -> None:
         con = self.connection
+        if not self._has_metadata:
+            con.execute(_schema.CREATE_METADATA)
+            self._has_metadata = True
         table = row[0]
         if widen:
             previous = self._read_metadata(table)
@@ -676,6 +685,49 @@ class StorageEngine:
             return {}
         rows = self.connection.execute(_schema.SELECT_ALL_METADATA).fetchall()
         return {r[0]: _metadata_from_row(r) for r in rows}
+
+
+_READ_STATEMENTS = frozenset({"SELECT", "EXPLAIN", "PRAGMA"})
+
+
+def reads_only(statement: str) -> bool:
+    """Whether every statement in ``statement`` only reads (SELECT, EXPLAIN, PRAGMA), as DuckDB's
+    parser sees it; SQL that does not parse counts as reading (running it reports the error).
+
+    Example:
+        >>> reads_only("SELECT 1; EXPLAIN SELECT 2"), reads_only("SELECT 1; DROP TABLE t")
+        (True, False)
+    """
+    try:
+        with duckdb.connect() as con:
+            kinds = [str(s.type).rsplit(".", 1)[-1] for s in con.extract_statements(statement)]
+    except duckdb.Error:
+        return True
+    return all(kind in _READ_STATEMENTS for kind in kinds)
+
+
+@contextlib.contextmanager
+def _private_files() -> Iterator[None]:
+    """Files DuckDB creates meanwhile (the database, its .wal) are 0600: the process umask is
+    tightened for the block (loads run on one thread; the umask is process-wide)."""
+    if os.name == "nt":
+        yield
+        return
+    old = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def _private_folders(folder: Path) -> None:
+    """Create ``folder`` and any missing parent 0700 (existing ones are left as they are)."""
+    missing: list[Path] = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for each in reversed(missing):
+        each.mkdir(mode=0o700, exist_ok=True)
 
 
 def _no_batch(rows: int) -> None:

@@ -1,7 +1,9 @@
-"""The Rich progress bar `mp fetch` draws on stderr (events/s, chunks, ETA).
+"""The Rich progress bar `mp fetch` draws on stderr: one bar per job, with its phase.
 
-The library itself never imports Rich: ``Workspace.fetch_events(progress=...)`` takes any
-callable of :class:`~mixpanel_data._services.fetcher.FetchProgress`; the CLI passes this one.
+The library calls the callback from one thread only (:class:`~mixpanel_data._services.progress.
+Reporter`), so the bar does not refresh on its own (``auto_refresh=False``): every call redraws it.
+The last call is ``"done"`` or ``"stopped"`` (error, Ctrl-C); both remove the bar, so the next
+line of output starts on a clean line.
 
 Example:
     >>> callback = rich_progress("events")   # None when stderr is not a terminal
@@ -15,7 +17,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mixpanel_data._services.fetcher import FetchProgress
+    from mixpanel_data._services.progress import FetchProgress
+
+_LABELS = {
+    "download": "downloading",
+    "load": "loading",
+    "dedup": "deduplicating",
+    "done": "done",
+    "stopped": "stopped",
+}
 
 
 def rich_progress(what: str) -> Callable[[FetchProgress], None] | None:
@@ -29,37 +39,46 @@ def rich_progress(what: str) -> Callable[[FetchProgress], None] | None:
         Progress,
         TextColumn,
         TimeElapsedColumn,
-        TimeRemainingColumn,
     )
 
     bar = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[rows]:,} {task.fields[what]} · {task.fields[rate]:,.0f}/s"),
+        TextColumn("{task.fields[mb]:,.1f} MB · {task.fields[rows]:,} {task.fields[what]}"),
+        TextColumn("· {task.fields[rate]:,.0f}/s"),
         TimeElapsedColumn(),
-        TimeRemainingColumn(),
         console=Console(stderr=True),
         transient=True,
+        auto_refresh=False,
     )
-    state: dict[str, Any] = {"task": None}
+    state: dict[str, Any] = {"task": None, "over": False}
 
     def update(p: FetchProgress) -> None:
+        if state["over"]:
+            return
         if state["task"] is None:
             bar.start()
             state["task"] = bar.add_task(
-                "downloading", total=p.chunks_total or None, rows=0, rate=0.0, what=what
+                _LABELS["download"],
+                total=p.chunks_total or None,
+                rows=0,
+                rate=0.0,
+                mb=0.0,
+                what=what,
             )
-        description = {"download": "downloading", "load": "loading", "done": "done"}[p.phase]
         bar.update(
             state["task"],
-            description=description,
+            description=_LABELS.get(p.phase, p.phase),
             completed=p.chunks_done,
             total=p.chunks_total or None,
             rows=p.events,
             rate=p.rate,
+            mb=p.bytes / (1 << 20),
         )
-        if p.phase == "done":
+        bar.refresh()
+        if p.phase in {"done", "stopped"}:
+            state["over"] = True
             bar.stop()
 
     return update

@@ -75,6 +75,19 @@ def run(app: typer.Typer, args: Sequence[str] | None = None) -> int:
     """Run ``app`` on ``args`` (default: ``sys.argv[1:]``) and map every outcome to an exit code
     (no tracebacks)."""
     argv = list(sys.argv[1:] if args is None else args)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.showwarning = _one_line_warning
+        return _run(app, argv)
+
+
+def _one_line_warning(message: Warning | str, *_: object, **__: object) -> None:
+    """A library warning as one line on stderr (never the Python source line)."""
+    err(f"Warning: {message}")
+
+
+def _run(app: typer.Typer, argv: list[str]) -> int:
     try:
         result = app(args=argv, standalone_mode=False, prog_name="mp")
         code = int(result) if isinstance(result, int) else EXIT_OK
@@ -102,7 +115,12 @@ def run(app: typer.Typer, args: Sequence[str] | None = None) -> int:
         if exc.errno == errno.EPIPE:
             _silence_stdout()
             return EXIT_OK
-        err(f"Error: {exc.strerror or exc}")
+        where = f": {exc.filename}" if exc.filename else ""
+        err(f"Error: {exc.strerror or exc}{where}")
+        return EXIT_ERROR
+    except (RecursionError, OverflowError, ValueError) as exc:
+        # Data no layer below turned into a typed error (a too-deep or out-of-range value).
+        err(f"Error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
         return EXIT_ERROR
 
 

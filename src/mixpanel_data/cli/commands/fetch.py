@@ -83,6 +83,14 @@ def fetch_events(
     no_resume: Annotated[
         bool, typer.Option("--no-resume", help="Ignore chunks saved by an interrupted run.")
     ] = False,
+    deadline: Annotated[
+        float | None,
+        typer.Option(
+            "--deadline",
+            min=0.001,
+            help="Stop after this many seconds (the chunks saved so far are kept for a re-run).",
+        ),
+    ] = None,
     db: DbOpt = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
@@ -112,6 +120,7 @@ def fetch_events(
             chunk_days=chunk_days,
             max_workers=max_workers,
             resume=not no_resume,
+            deadline=deadline,
         )
         emit(result, fmt)
 

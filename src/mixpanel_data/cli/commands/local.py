@@ -62,12 +62,20 @@ def sql(
         statement = file.read_text(encoding="utf-8")
     if not statement or not statement.strip():
         raise _state.fail("give the SQL as an argument or with --file")
-    with _open(db) as ws:
+    with _open(db, read_only=db is not None and _reads_only(statement)) as ws:
         if scalar:
             value = ws.sql_scalar(statement)
             emit(value if fmt is not Format.table else str(value), Format.plain)
             return
         emit(_query(ws, statement), fmt)
+
+
+def _reads_only(statement: str) -> bool:
+    """Whether every statement in ``statement`` only reads (SELECT, EXPLAIN, ...): then the file
+    is opened read-only, so a DuckDB file that is not ours is never changed by a query."""
+    from mixpanel_data._storage.engine import reads_only
+
+    return reads_only(statement)
 
 
 @inspect.app.command("tables")
