@@ -164,9 +164,7 @@ def test_update_replaces_only_the_named_fields(mp_auth: Auth, config: Path) -> N
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
 
 
-def test_update_secret_from_the_environment_and_clear_base_url(
-    mp_auth: Auth, config: Path
-) -> None:
+def test_update_secret_from_the_environment_and_clear_base_url(mp_auth: Auth, config: Path) -> None:
     mp_auth.add("main", WRONG)
     run = mp_auth("auth", "update", "main", "--secret", "--base-url", "", MP_SECRET=SECRET)
     assert run.code == 0, str(run)
