@@ -321,6 +321,40 @@ class ConfigManager:
         finally:
             os.close(fd)
 
+    def update_account(
+        self,
+        name: str,
+        changes: Mapping[str, Any],
+        *,
+        create: bool = False,
+        clear: tuple[str, ...] = (),
+    ) -> bool:
+        """Replace the fields in ``changes`` of account ``name`` (``None``: keep) and remove those
+        named in ``clear``; return whether it is the default account.
+
+        ``create=True`` adds the account when it is missing (the first account becomes the
+        default), else a missing name is :class:`AccountNotFoundError`. The result is checked like
+        a new account (:class:`ConfigError` names a bad field, never its value).
+        """
+        validate_account_name(name)
+        unknown = sorted((set(changes) | set(clear)) - set(_ACCOUNT_FIELDS))
+        if unknown:
+            raise ConfigError(f"unknown account field(s): {', '.join(unknown)}")
+        data = self._load()
+        table = self._accounts_table(data)
+        if name not in table and not create:
+            raise self._not_found(name, list(table))
+        fields = {k: v for k, v in table.get(name, {}).items() if k in _ACCOUNT_FIELDS}
+        fields.update({k: v for k, v in changes.items() if v is not None})
+        for key in clear:
+            fields.pop(key, None)
+        table[name] = _account_to_toml(self._credentials(name, fields))
+        data["accounts"] = table
+        if not data.get("default") or data.get("default") not in table:
+            data["default"] = name
+        self._save(data)
+        return bool(data["default"] == name)
+
     def _save(self, data: dict[str, Any]) -> None:
         """Write ``data`` atomically: temp file (0600) in the same folder, fsync, rename."""
         path = self.path

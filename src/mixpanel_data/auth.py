@@ -173,6 +173,31 @@ def add_account(
     return _info(name, creds, name if is_default else None)
 
 
+def update_account(
+    name: str,
+    *,
+    create: bool = False,
+    clear: tuple[str, ...] = (),
+    config_path: ConfigPath = None,
+    **changes: str | int | None,
+) -> AccountInfo:
+    """Change some fields of a stored account (``None`` leaves a field as it is) and return it.
+
+    The fields are those of :func:`add_account` (``username``, ``secret``, ``project_id``,
+    ``region``, ``api_secret``, ``token``, ``oauth_token``, ``base_url``); ``clear`` names fields
+    to remove (``clear=("base_url",)``). ``create=True`` adds
+    the account when it does not exist yet; otherwise a missing name is
+    :class:`AccountNotFoundError`.
+
+    Example:
+        >>> update_account("prod", region="eu").region                          # doctest: +SKIP
+        'eu'
+    """
+    mgr = ConfigManager(config_path)
+    is_default = mgr.update_account(name, changes, create=create, clear=clear)
+    return _info(name, mgr.get_account(name), name if is_default else mgr.default_name())
+
+
 def remove_account(name: str, *, config_path: ConfigPath = None) -> str | None:
     """Delete an account; return the name of the default account afterwards (``None``: none left).
 
@@ -243,4 +268,5 @@ __all__ = [
     "remove_account",
     "set_default",
     "test_account",
+    "update_account",
 ]

@@ -1,5 +1,6 @@
-"""`mp auth list|add|remove|switch|show|test` end to end, and the secrets test: a known secret goes
-through every `mp auth` command, failing calls and `--verbose` logging without ever being printed.
+"""`mp auth list|add|update|remove|switch|show|test` end to end, and the secrets test: a known
+secret goes through every `mp auth` command, failing calls and `--verbose` logging without ever
+being printed.
 """
 
 from __future__ import annotations
@@ -142,6 +143,47 @@ def test_duplicate_add_exits_1(mp_auth: Auth) -> None:
     run = mp_auth.add("main")
     assert run.code == 1, str(run)
     assert "already exists" in run.error_line() and "'main'" in run.error_line()
+
+
+# -- update -----------------------------------------------------------------------------------
+
+
+def test_update_replaces_only_the_named_fields(mp_auth: Auth, config: Path) -> None:
+    mp_auth.add("main", WRONG)
+    assert mp_auth("auth", "test", "main").code == 2  # the wrong secret is refused
+    run = mp_auth("auth", "update", "main", "--secret-stdin", input=SECRET + "\n")
+    assert run.code == 0, str(run)
+    assert "updated account 'main'" in run.stderr and run.stdout == ""
+    assert SECRET not in run.stdout + run.stderr
+    assert mp_auth("auth", "test", "main").code == 0
+    assert mp_auth("auth", "update", "main", "-r", "eu", "-u", "other.user").code == 0
+    stored = tomllib.loads(config.read_text())["accounts"]["main"]
+    assert stored["region"] == "eu" and stored["username"] == "other.user"
+    assert stored["secret"] == SECRET and stored["project_id"] == str(PROJECT)
+    assert stored["base_url"] == mp_auth.url
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+
+
+def test_update_secret_from_the_environment_and_clear_base_url(mp_auth: Auth, config: Path) -> None:
+    mp_auth.add("main", WRONG)
+    run = mp_auth("auth", "update", "main", "--secret", "--base-url", "", MP_SECRET=SECRET)
+    assert run.code == 0, str(run)
+    stored = tomllib.loads(config.read_text())["accounts"]["main"]
+    assert stored["secret"] == SECRET and "base_url" not in stored
+
+
+def test_update_errors(mp_auth: Auth, config: Path) -> None:
+    mp_auth.add("main")
+    before = config.read_text()
+    nothing = mp_auth("auth", "update", "main")
+    assert nothing.code == 3 and "nothing to change" in nothing.error_line()
+    missing = mp_auth("auth", "update", "nosuch", "-r", "eu")
+    assert missing.code == 4 and "'nosuch'" in missing.error_line()
+    region = mp_auth("auth", "update", "main", "-r", "mars")
+    assert region.code == 3 and "--region" in region.error_line()
+    no_tty = mp_auth("auth", "update", "main", "--secret")
+    assert no_tty.code == 3 and "--secret-stdin" in no_tty.error_line()
+    assert config.read_text() == before
 
 
 # -- list, show, switch -----------------------------------------------------------------------

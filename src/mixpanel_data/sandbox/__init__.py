@@ -36,15 +36,22 @@ from mixpanel_data.sandbox._state import RequestRecord, SandboxState, Settings
 from mixpanel_data.sandbox._synth import SynthPlan
 
 __all__ = [
+    "SERVE_DAYS",
+    "SERVE_END_DATE",
     "Fault",
     "FaultSet",
     "RequestRecord",
     "Sandbox",
     "SandboxCredentials",
     "serve_forever",
+    "start_banner",
 ]
 
 DEFAULT_HOST = "127.0.0.1"
+
+# `mp sandbox serve` serves a fixed, documented month (the README's examples use it): October 2026.
+SERVE_END_DATE = date(2026, 10, 31)
+SERVE_DAYS = 31
 
 
 def _project_id(seed: int) -> int:
@@ -264,7 +271,8 @@ class Sandbox:
         )
 
 
-def _banner(sb: Sandbox) -> None:
+def start_banner(sb: Sandbox) -> None:
+    """Print what ``mp sandbox serve`` prints once it listens: URL, project, ``export`` lines."""
     creds = sb.credentials
     lines = [
         f"Mixpanel sandbox serving at {sb.url}",
@@ -282,8 +290,8 @@ def _banner(sb: Sandbox) -> None:
 def serve_forever(
     seed: int = 0,
     users: int = 200,
-    days: int = 30,
-    end_date: str | date | None = None,
+    days: int = SERVE_DAYS,
+    end_date: str | date | None = SERVE_END_DATE,
     events: int | None = None,
     rate_limits: bool = False,
     *,
@@ -296,7 +304,9 @@ def serve_forever(
     """Run a sandbox until Ctrl-C, SIGTERM or ``stop`` is set (for ``mp sandbox serve``).
 
     ``on_ready(sb)`` runs once the server listens (default: print the URL, the project and the
-    ``export`` lines to stdout).
+    ``export`` lines to stdout). The data defaults to October 2026 (:data:`SERVE_END_DATE`,
+    :data:`SERVE_DAYS`) and the credentials are derived from ``seed``
+    (:meth:`SandboxCredentials.for_seed`), so both are the same on every start.
     """
     stop = stop or threading.Event()
     previous: Any = None
@@ -309,9 +319,18 @@ def serve_forever(
         previous = signal.signal(signal.SIGTERM, on_term)
     try:
         with Sandbox(
-            seed, users, days, end_date, events, rate_limits, host=host, port=port, verbose=verbose
+            seed,
+            users,
+            days,
+            end_date,
+            events,
+            rate_limits,
+            host=host,
+            port=port,
+            verbose=verbose,
+            credentials=SandboxCredentials.for_seed(seed, _project_id(seed)),
         ) as sb:
-            (on_ready or _banner)(sb)
+            (on_ready or start_banner)(sb)
             try:
                 while not stop.wait(0.5):
                     pass

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -57,6 +58,27 @@ class SandboxCredentials:
             token=secrets.token_hex(16),
             api_secret=secrets.token_hex(16),
             oauth_token="mpo_" + secrets.token_urlsafe(24),
+        )
+
+    @classmethod
+    def for_seed(cls, seed: int, project_id: int) -> SandboxCredentials:
+        """Credentials derived from ``seed``: the same on every start (``mp sandbox serve``), so
+        a saved account or pasted ``export`` lines keep working after a restart. They guard
+        synthetic data on loopback only, so being derivable is harmless."""
+
+        def derive(field: str, size: int) -> str:
+            digest = hashlib.sha256(f"mixpanel_data sandbox {seed} {field}".encode()).digest()
+            return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:size]
+
+        return cls(
+            username=f"sandbox.{project_id}.mp-service-account",
+            secret=derive("secret", 32),
+            project_id=project_id,
+            token=hashlib.sha256(f"mixpanel_data sandbox {seed} token".encode()).hexdigest()[:32],
+            api_secret=hashlib.sha256(f"mixpanel_data sandbox {seed} api".encode()).hexdigest()[
+                :32
+            ],
+            oauth_token="mpo_" + derive("oauth", 32),
         )
 
     def env(self, base_url: str | None = None) -> dict[str, str]:

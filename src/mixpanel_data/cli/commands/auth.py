@@ -1,4 +1,5 @@
-"""`mp auth list|add|remove|switch|show|test`: accounts in ~/.mp/config.toml (or $MP_CONFIG_PATH).
+"""`mp auth list|add|update|remove|switch|show|test`: accounts in ~/.mp/config.toml (or
+$MP_CONFIG_PATH).
 
 Secrets never go on argv: `add` reads the secret from a hidden prompt, from `--secret-stdin`, or
 from `MP_SECRET`; `show` and `list` only say whether each secret is set.
@@ -106,6 +107,77 @@ def add(
         )
     if not _state.STATE.quiet:
         err(f"added account {name!r}")
+
+
+@app.command("update")
+def update(
+    name: Annotated[str, typer.Argument(help="The account to change.")],
+    username: Annotated[
+        str | None, typer.Option("--username", "-u", help="New service account username.")
+    ] = None,
+    project_id: Annotated[
+        str | None, typer.Option("--project", "-p", help="New Mixpanel project id.")
+    ] = None,
+    region: Annotated[str | None, typer.Option("--region", "-r", help="us, eu or in.")] = None,
+    secret: Annotated[
+        bool,
+        typer.Option(
+            "--secret", help="Replace the secret: hidden prompt, or MP_SECRET when it is set."
+        ),
+    ] = False,
+    secret_stdin: Annotated[
+        bool,
+        typer.Option("--secret-stdin", help="Replace the secret with the first line of stdin."),
+    ] = False,
+    api_secret: Annotated[
+        bool,
+        typer.Option(
+            "--api-secret",
+            help="Replace the legacy project secret instead (prompt, --secret-stdin or "
+            "MP_API_SECRET).",
+        ),
+    ] = False,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="Send every call to this server (sandbox); '' clears it."),
+    ] = None,
+) -> None:
+    """Change an account's fields; the others stay. Secrets never go on the command line."""
+    from mixpanel_data import auth
+
+    if region is not None and region not in ("us", "eu", "in"):
+        raise _state.fail(f"--region must be us, eu or in (got {region!r})")
+    changes: dict[str, str | None] = {
+        "username": username,
+        "project_id": project_id,
+        "region": region,
+    }
+    if api_secret:
+        changes["api_secret"] = _read_secret(
+            secret_stdin, "MP_API_SECRET", "Project API secret", True
+        )
+    elif secret or secret_stdin:
+        changes["secret"] = _read_secret(secret_stdin, "MP_SECRET", "Service account secret", True)
+    clear_base_url = base_url == ""
+    if base_url:
+        changes["base_url"] = base_url
+    if not any(v is not None for v in changes.values()) and not clear_base_url:
+        raise _state.fail(
+            "nothing to change: give --username, --project, --region, --secret, --secret-stdin, "
+            "--api-secret or --base-url"
+        )
+    auth.update_account(
+        name,
+        username=changes["username"],
+        project_id=changes["project_id"],
+        region=changes["region"],
+        secret=changes.get("secret"),
+        api_secret=changes.get("api_secret"),
+        base_url=changes.get("base_url"),
+        clear=("base_url",) if clear_base_url else (),
+    )
+    if not _state.STATE.quiet:
+        err(f"updated account {name!r}")
 
 
 @app.command("remove")
