@@ -644,12 +644,14 @@ JSON_WITHOUT_SCHEMA: list[tuple[str, str]] = [
 # Where Mixpanel's own schema is wrong: operation -> (why, the exact errors it reports).
 KNOWN_SCHEMA_ERRORS: dict[tuple[str, str], tuple[str, list[str]]] = {
     (QRY, "engage-query"): (
-        "their schema types $distinct_id as an integer; distinct ids are strings (their own "
-        "examples, every other document and the API use text such as 'user-00001')",
+        "query.openapi.yaml line 1294: their schema types $distinct_id as an integer; distinct "
+        "ids are strings (their own examples, every other document and the API use text such "
+        "as 'user-00001')",
         ["properties/results/items/properties/$distinct_id/type: 'integer'"],
     ),
     (QRY, "funnels-query"): (
-        "their step schema makes avg_time and avg_time_from_start non-nullable integers, but "
+        "query.openapi.yaml lines 310 and 313: their step schema makes avg_time and "
+        "avg_time_from_start non-nullable integers, but "
         "the first step has no previous step to time (and a step nobody reached has no time): "
         "the API answers null there, as our spec documents",
         [
@@ -660,17 +662,20 @@ KNOWN_SCHEMA_ERRORS: dict[tuple[str, str], tuple[str, list[str]]] = {
         ],
     ),
     (QRY, "segmentation-sum-query"): (
-        "their schema types each day's sum as an integer; a sum of a numeric property such as "
+        "query.openapi.yaml line 935: their schema types each day's sum as an integer; a sum of "
+        "a numeric property such as "
         "a purchase amount is fractional (e.g. 274.25)",
         ["properties/results/additionalProperties/type: 'integer'"],
     ),
     (SA, "create-service-account"): (
-        "their schema makes last_used a non-nullable date-time; a new account has never been "
+        "service-accounts.openapi.yaml line 576: their schema makes last_used a non-nullable "
+        "date-time; a new account has never been "
         "used, so it is null",
         ["properties/results/allOf/1/properties/last_used/type: 'string'"],
     ),
     (SA, "list-service-accounts"): (
-        "their schema makes expires and last_used non-nullable date-times; an account without "
+        "service-accounts.openapi.yaml lines 576 and 580: their schema makes expires and "
+        "last_used non-nullable date-times; an account without "
         "an expiry has expires null, one never used has last_used null",
         [
             "properties/results/items/properties/expires/type: 'string'",
@@ -678,7 +683,8 @@ KNOWN_SCHEMA_ERRORS: dict[tuple[str, str], tuple[str, list[str]]] = {
         ],
     ),
     (SA, "list-project-service-accounts"): (
-        "as for list-service-accounts: expires and last_used are null for accounts that never "
+        "service-accounts.openapi.yaml lines 576 and 580, as for list-service-accounts: expires "
+        "and last_used are null for accounts that never "
         "expire or were never used",
         [
             "properties/results/items/allOf/0/properties/expires/type: 'string'",
