@@ -4,12 +4,14 @@
 
 DIR defaults to ../shared/reference/mixpanel-openapi (beside the repository). For every operation in
 Mixpanel's documents it finds ours (by the ``x-mixpanel-operation-id`` we record on each operation,
-else by
-method and full path) and lists what is missing or differs: parameters (name, location, type,
-required-ness), request-body fields and success-response fields. Differences chosen on purpose are
-listed with their reason in spec/drift-allowlist.yaml and reported as "allowed".
+else by method and full path) and lists what is missing or differs: parameters (name, location,
+type, required-ness, enum values), request-body fields and which of them are required,
+success-response fields, auth schemes (HTTP scheme or API-key location of each security
+requirement) and content types (request body and success answers). Differences chosen on purpose
+are listed with their reason in spec/drift-allowlist.yaml and reported as "allowed".
 
-Exit status: 1 when an operation or a not-allowed parameter is missing, else 0. Run it when Mixpanel
+Exit status: 1 when an operation or a parameter is missing, or an enum, a required flag, an auth
+scheme or a content type differs, and the allow-list does not cover it; else 0. Run it when Mixpanel
 publishes a change, then edit spec/ and `just generate`.
 """
 
@@ -30,6 +32,7 @@ SPEC = ROOT / "spec" / "mixpanel.openapi.yaml"
 ALLOW = ROOT / "spec" / "drift-allowlist.yaml"
 DEFAULT_DIR = ROOT.parent / "shared" / "reference" / "mixpanel-openapi"
 METHODS = ("get", "put", "post", "delete", "patch")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when built
 
 
 @dataclass
@@ -50,7 +53,14 @@ class Report:
     operations_checked: int = 0
 
     def failing(self) -> list[Finding]:
-        hard = {"missing-operation", "missing-parameter"}
+        hard = {
+            "missing-operation",
+            "missing-parameter",
+            "enum-differs",
+            "required-differs",
+            "auth-differs",
+            "content-differs",
+        }
         return [f for f in self.findings if f.kind in hard and not f.allowed]
 
 
@@ -121,6 +131,67 @@ def _params(doc: dict[str, Any], op: dict[str, Any]) -> dict[tuple[str, str], di
     return out
 
 
+def _enum(doc: dict[str, Any], schema: Any) -> set[str] | None:
+    """The enum values of a schema (through anyOf/oneOf and array items), or None when open."""
+    schema = _resolve(doc, schema) or {}
+    if "enum" in schema:
+        return {str(v) for v in schema["enum"] if v is not None}
+    if schema.get("type") == "array" and "items" in schema:
+        return _enum(doc, schema["items"])
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            parts = [
+                _enum(doc, s) for s in schema[key] if (_resolve(doc, s) or {}).get("type") != "null"
+            ]
+            if parts and all(p is not None for p in parts):
+                return set().union(*[p for p in parts if p is not None])
+    return None
+
+
+def _required_body_fields(doc: dict[str, Any], op: dict[str, Any]) -> set[str]:
+    body = _resolve(doc, op.get("requestBody")) or {}
+    names: set[str] = set()
+    for media in (body.get("content") or {}).values():
+        schema = _resolve(doc, media.get("schema")) or {}
+        if schema.get("type") == "array" and "items" in schema:
+            schema = _resolve(doc, schema["items"]) or {}
+        names |= set(schema.get("required") or [])
+    return names
+
+
+def _auth_schemes(doc: dict[str, Any], op: dict[str, Any]) -> set[str]:
+    """Each security requirement as the kind of credential it is: ``http:basic``, ``http:bearer``,
+    ``apiKey:query:token``, or ``none`` for an empty requirement."""
+    schemes = (doc.get("components") or {}).get("securitySchemes") or {}
+    requirements = op.get("security", doc.get("security", []))
+    if "security" in op and not requirements:  # `security: []`: no credentials needed
+        return {"none"}
+    found: set[str] = set()
+    for requirement in requirements or []:
+        if not requirement:
+            found.add("none")
+        for name in requirement:
+            scheme = schemes.get(name) or {}
+            if scheme.get("type") == "http":
+                found.add(f"http:{str(scheme.get('scheme', '?')).lower()}")
+            elif scheme.get("type") == "apiKey":
+                found.add(f"apiKey:{scheme.get('in', '?')}:{scheme.get('name', '?')}")
+            else:
+                found.add(str(scheme.get("type", name)))
+    return found
+
+
+def _content_types(doc: dict[str, Any], op: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """Media types of the request body, and of the success answers."""
+    body = _resolve(doc, op.get("requestBody")) or {}
+    request = set((body.get("content") or {}).keys())
+    answers: set[str] = set()
+    for status, resp in (op.get("responses") or {}).items():
+        if str(status).startswith("2"):
+            answers |= set(((_resolve(doc, resp) or {}).get("content") or {}).keys())
+    return request, answers
+
+
 def _body_fields(doc: dict[str, Any], op: dict[str, Any]) -> set[str]:
     body = _resolve(doc, op.get("requestBody")) or {}
     names: set[str] = set()
@@ -147,7 +218,7 @@ def _load_allowlist() -> dict[tuple[str, str], str]:
 
 
 def compare(reference_dir: Path) -> Report:
-    ours = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    ours = yaml.load(SPEC.read_text(encoding="utf-8"), Loader=_LOADER)
     our_ops = _operations(ours, "")
     by_upstream = {
         op.get("x-mixpanel-operation-id"): key
@@ -157,7 +228,7 @@ def compare(reference_dir: Path) -> Report:
     allow = _load_allowlist()
     report = Report()
     for path in sorted(reference_dir.glob("*.openapi.yaml")):
-        theirs = yaml.safe_load(path.read_text(encoding="utf-8"))
+        theirs = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
         servers = theirs.get("servers") or [{"url": ""}]
         prefix = urlparse(servers[0]["url"].replace("{", "").replace("}", "")).path.rstrip("/")
         for (method, full_path), op in sorted(_operations(theirs, prefix).items()):
@@ -188,10 +259,35 @@ def compare(reference_dir: Path) -> Report:
                 if bool(param.get("required")) != bool(mp.get("required")):
                     req = f"required {bool(param.get('required'))} -> {bool(mp.get('required'))}"
                     add("parameter-differs", f"{item} {req}", item)
+                e1, e2 = _enum(theirs, param.get("schema")), _enum(ours, mp.get("schema"))
+                if e1 is not None and e1 != e2:
+                    gone, extra = sorted(e1 - (e2 or set())), sorted((e2 or set()) - e1)
+                    detail = f"{item} enum: without {gone}" if gone else f"{item} enum"
+                    if e2 is None:
+                        detail = f"{item} enum {sorted(e1)} -> any value"
+                    elif extra:
+                        detail += f", adds {extra}"
+                    add("enum-differs", detail, f"{item}:enum")
             for name in sorted(_body_fields(theirs, op) - _body_fields(ours, mine)):
                 add("missing-body-field", name, f"body:{name}")
             for name in sorted(_success_fields(theirs, op) - _success_fields(ours, mine)):
                 add("missing-resp-field", name, f"response:{name}")
+            r1, r2 = _required_body_fields(theirs, op), _required_body_fields(ours, mine)
+            for name in sorted(r1 ^ r2):
+                now = (
+                    "required there, optional here"
+                    if name in r1
+                    else "optional there, required here"
+                )
+                add("required-differs", f"body:{name} {now}", f"body:{name}:required")
+            a1, a2 = _auth_schemes(theirs, op), _auth_schemes(ours, mine)
+            if a1 != a2:
+                add("auth-differs", f"{sorted(a1)} -> {sorted(a2)}", "auth")
+            (q1, s1), (q2, s2) = _content_types(theirs, op), _content_types(ours, mine)
+            if q1 != q2:
+                add("content-differs", f"request {sorted(q1)} -> {sorted(q2)}", "content:request")
+            if s1 != s2:
+                add("content-differs", f"answer {sorted(s1)} -> {sorted(s2)}", "content:response")
     return report
 
 

@@ -644,12 +644,14 @@ JSON_WITHOUT_SCHEMA: list[tuple[str, str]] = [
 # Where Mixpanel's own schema is wrong: operation -> (why, the exact errors it reports).
 KNOWN_SCHEMA_ERRORS: dict[tuple[str, str], tuple[str, list[str]]] = {
     (QRY, "engage-query"): (
-        "their schema types $distinct_id as an integer; distinct ids are strings (their own "
-        "examples, every other document and the API use text such as 'user-00001')",
+        "query.openapi.yaml line 1294: their schema types $distinct_id as an integer; distinct "
+        "ids are strings (their own examples, every other document and the API use text such "
+        "as 'user-00001')",
         ["properties/results/items/properties/$distinct_id/type: 'integer'"],
     ),
     (QRY, "funnels-query"): (
-        "their step schema makes avg_time and avg_time_from_start non-nullable integers, but "
+        "query.openapi.yaml lines 310 and 313: their step schema makes avg_time and "
+        "avg_time_from_start non-nullable integers, but "
         "the first step has no previous step to time (and a step nobody reached has no time): "
         "the API answers null there, as our spec documents",
         [
@@ -660,17 +662,20 @@ KNOWN_SCHEMA_ERRORS: dict[tuple[str, str], tuple[str, list[str]]] = {
         ],
     ),
     (QRY, "segmentation-sum-query"): (
-        "their schema types each day's sum as an integer; a sum of a numeric property such as "
+        "query.openapi.yaml line 935: their schema types each day's sum as an integer; a sum of "
+        "a numeric property such as "
         "a purchase amount is fractional (e.g. 274.25)",
         ["properties/results/additionalProperties/type: 'integer'"],
     ),
     (SA, "create-service-account"): (
-        "their schema makes last_used a non-nullable date-time; a new account has never been "
+        "service-accounts.openapi.yaml line 576: their schema makes last_used a non-nullable "
+        "date-time; a new account has never been "
         "used, so it is null",
         ["properties/results/allOf/1/properties/last_used/type: 'string'"],
     ),
     (SA, "list-service-accounts"): (
-        "their schema makes expires and last_used non-nullable date-times; an account without "
+        "service-accounts.openapi.yaml lines 576 and 580: their schema makes expires and "
+        "last_used non-nullable date-times; an account without "
         "an expiry has expires null, one never used has last_used null",
         [
             "properties/results/items/properties/expires/type: 'string'",
@@ -678,7 +683,8 @@ KNOWN_SCHEMA_ERRORS: dict[tuple[str, str], tuple[str, list[str]]] = {
         ],
     ),
     (SA, "list-project-service-accounts"): (
-        "as for list-service-accounts: expires and last_used are null for accounts that never "
+        "service-accounts.openapi.yaml lines 576 and 580, as for list-service-accounts: expires "
+        "and last_used are null for accounts that never "
         "expire or were never used",
         [
             "properties/results/items/allOf/0/properties/expires/type: 'string'",
@@ -774,3 +780,301 @@ def test_their_schema_accepts_the_sandbox_answer(
         + (f"; the allow-list expects {expected} ({reason})" if reason else "")
         + f"\nbody: {response.text[:1500]}"
     )
+
+
+# -- the other operations: text, no body, examples only ------------------------------------------
+#
+# The operations above answer JSON with a schema. The others answer ``text/plain`` (ingestion's
+# ``1``/``0``, export's JSON lines), nothing (204, or a 200 the document gives no content), or JSON
+# with examples only. Each is sent too, and checked against what its document does say.
+
+EXP = "export.openapi.yaml"
+
+
+@dataclass(frozen=True)
+class OtherOperation(DocOperation):
+    """An operation whose success answer is not JSON with a schema."""
+
+    media: str | None = None  # the documented content type (None: no content documented)
+    verbose: bool = False  # the document lists a ``verbose`` parameter
+
+
+def _other_operations() -> dict[tuple[str, str], OtherOperation]:
+    json_ops = _all_json_operations()
+    found: dict[tuple[str, str], OtherOperation] = {}
+    for file in sorted(_require_reference().glob("*.openapi.yaml")):
+        doc = _document(file.name)
+        base = urlsplit(doc["servers"][0]["url"].replace("{", "").replace("}", "")).path
+        default_security = doc.get("security", [])
+        for path, item in doc["paths"].items():
+            for method, op in item.items():
+                if method not in METHODS or (file.name, op["operationId"]) in json_ops:
+                    continue
+                status, response = next(
+                    (s, r) for s, r in op["responses"].items() if str(s).startswith("2")
+                )
+                pointer = f"/paths/{_escape(path)}/{method}/responses/{status}"
+                if "$ref" in response:
+                    pointer = response["$ref"].removeprefix("#")
+                    response = doc["components"]["responses"][pointer.rsplit("/", 1)[1]]
+                content = response.get("content") or {}
+                media = next(iter(content), None)
+                if media is not None and "schema" in content[media]:
+                    pointer = f"{pointer}/content/{_escape(media)}/schema"
+                params = [_resolve_param(doc, p) for p in op.get("parameters", [])]
+                found[(file.name, op["operationId"])] = OtherOperation(
+                    document=file.name,
+                    operation_id=op["operationId"],
+                    method=method.upper(),
+                    path=base.rstrip("/") + path.split("#", 1)[0],
+                    status=int(status),
+                    pointer=pointer,
+                    security=tuple(
+                        scheme
+                        for requirement in op.get("security", default_security)
+                        for scheme in requirement
+                    ),
+                    media=media,
+                    verbose=any(p.get("name") == "verbose" for p in params),
+                )
+    return found
+
+
+def _resolve_param(doc: dict[str, Any], param: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in param:
+        resolved: dict[str, Any] = doc["components"]["parameters"][param["$ref"].rsplit("/", 1)[1]]
+        return resolved
+    return param
+
+
+def _now(ctx: Ctx) -> int:
+    import time
+
+    return int(time.time()) - 60
+
+
+def _track_call(ctx: Ctx, name: str, **props: Any) -> Call:
+    properties = {"token": ctx.token, "time": _now(ctx), "$insert_id": uuid.uuid4().hex, **props}
+    return Call(json=[{"event": name, "properties": properties}])
+
+
+def _profile(ctx: Ctx, operation: str, value: Any) -> Call:
+    return Call(json=[{"$token": ctx.token, "$distinct_id": ctx.users[0], operation: value}])
+
+
+def _group(ctx: Ctx, operation: str, value: Any) -> Call:
+    record = {"$token": ctx.token, "$group_key": "company_id", "$group_id": "c0001"}
+    return Call(json=[{**record, operation: value}])
+
+
+OTHER_REQUESTS: dict[tuple[str, str], Builder] = {
+    # Data pipelines: examples only, or no content at all
+    (PIPE, "list-warehouse-pipeline-jobs"): lambda c: _after(c.pipeline(), _query(c)),
+    (PIPE, "create-warehouse-pipeline"): lambda c: Call(  # the example is a BigQuery pipeline's
+        data={
+            "project_id": c.pid,
+            "type": "bigquery",
+            "from_date": (c.sb.end_date - timedelta(days=3)).isoformat(),
+            "bq_region": "US",
+            "sync": "true",
+            "schema_type": "monoschema",
+            "gcp_project": "acme-analytics",
+            "bq_dataset_name": "mixpanel_contract",
+        }
+    ),
+    (PIPE, "list-warehouse-pipeline-sync-dates"): lambda c: _query(c, name=c.pipeline()),
+    (PIPE, "edit-warehouse-pipeline"): lambda c: Call(
+        data={"name": c.pipeline(), "project_id": c.pid, "where": 'properties["plan"] == "pro"'}
+    ),
+    (PIPE, "pause-warehouse-pipeline"): lambda c: Call(
+        data={"name": c.pipeline(), "project_id": c.pid}
+    ),
+    (PIPE, "resume-warehouse-pipeline"): lambda c: Call(
+        data={"name": c.pipeline(), "project_id": c.pid}
+    ),
+    (PIPE, "cancel-warehouse-pipeline"): lambda c: Call(
+        data={"name": c.pipeline("gcs-raw"), "project_id": c.pid}
+    ),
+    # Export: JSON lines as text
+    (EXP, "raw-event-export"): lambda c: _query(c, from_date=c.last, to_date=c.last),
+    # GDPR: cancelling a deletion answers 204
+    (GDPR, "delete-deletion"): lambda c: Call(
+        {"tracking_id": c.gdpr_job("deletions")}, {"token": c.token}
+    ),
+    # Identity through /track
+    (IDN, "create-identity"): lambda c: _track_call(
+        c,
+        "$identify",
+        distinct_id=c.users[6],
+        **{"$identified_id": c.users[6]},
+        **{"$anon_id": f"anon-{uuid.uuid4().hex[:8]}"},
+    ),
+    (IDN, "identity-create-alias"): lambda c: _track_call(
+        c, "$create_alias", distinct_id=c.users[7], alias=f"alias-{uuid.uuid4().hex[:8]}"
+    ),
+    # Ingestion: 1 / 0 as text
+    (ING, "track-event"): lambda c: _track_call(c, "Contract Track", distinct_id=c.users[1]),
+    (ING, "profile-set"): lambda c: _profile(c, "$set", {"plan": "pro"}),
+    (ING, "profile-set-property-once"): lambda c: _profile(c, "$set_once", {"first": "web"}),
+    (ING, "profile-numerical-add"): lambda c: _profile(c, "$add", {"logins": 1}),
+    (ING, "user-profile-union"): lambda c: _profile(c, "$union", {"tags": ["a", "b"]}),
+    (ING, "profile-append-to-list-property"): lambda c: _profile(c, "$append", {"tags": "c"}),
+    (ING, "profile-remove-from-list-property"): lambda c: _profile(c, "$remove", {"tags": "a"}),
+    (ING, "profile-delete-property"): lambda c: _profile(c, "$unset", ["first"]),
+    (ING, "profile-batch-update"): lambda c: Call(
+        json=[
+            {"$token": c.token, "$distinct_id": c.users[2], "$set": {"plan": "free"}},
+            {"$token": c.token, "$distinct_id": c.users[3], "$add": {"logins": 2}},
+        ]
+    ),
+    (ING, "delete-profile"): lambda c: Call(
+        json=[{"$token": c.token, "$distinct_id": c.users[-2], "$delete": None}]
+    ),
+    (ING, "group-set-property"): lambda c: _group(c, "$set", {"tier": "gold"}),
+    (ING, "group-set-property-once"): lambda c: _group(c, "$set_once", {"founded": 2019}),
+    (ING, "group-delete-property"): lambda c: _group(c, "$unset", ["founded"]),
+    (ING, "group-remove-from-list-property"): lambda c: _group(c, "$remove", {"labels": "x"}),
+    (ING, "group-union"): lambda c: _group(c, "$union", {"labels": ["x", "y"]}),
+    (ING, "group-batch-update"): lambda c: Call(
+        json=[
+            {
+                "$token": c.token,
+                "$group_key": "company_id",
+                "$group_id": "c0002",
+                "$set": {"tier": "silver"},
+            },
+            {
+                "$token": c.token,
+                "$group_key": "company_id",
+                "$group_id": "c0003",
+                "$union": {"labels": ["z"]},
+            },
+        ]
+    ),
+    (ING, "delete-group"): lambda c: Call(
+        json=[
+            {"$token": c.token, "$group_key": "company_id", "$group_id": "c0004", "$delete": None}
+        ]
+    ),
+}
+
+# The ``verbose=1`` answer has no schema in the documents; its parameter's description defines it
+# (ingestion.openapi.yaml line 155, the same text on every ingestion operation): "a JSON Object ...
+# two keys: `status`, with the value 1 on success and 0 on failure, and `error`, with a
+# string-valued error message if the request wasn't successful".
+VERBOSE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["status", "error"],
+    "properties": {"status": {"enum": [0, 1]}, "error": {"type": ["string", "null"]}},
+}
+
+# Where a document's example disagrees with the API: operation -> (why, the exact differences).
+KNOWN_EXAMPLE_ERRORS: dict[tuple[str, str], tuple[str, list[str]]] = {}
+
+
+def _example_differences(example: Any, body: Any, where: str = "") -> list[str]:
+    """Where ``body`` does not have the example's shape: a JSON type differs, or a key of the
+    example is missing (arrays: every item against the example's first item; an object whose
+    keys are all numbers in the example is a map by id: every value against its first value)."""
+    kind = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+
+    def name(v: Any) -> str:
+        return "number" if isinstance(v, int | float) and not isinstance(v, bool) else kind[type(v)]
+
+    if name(example) != name(body):
+        return [f"{where or '<root>'}: {name(example)} in the example, {name(body)} here"]
+    found: list[str] = []
+    if isinstance(example, dict) and example and all(str(k).isdigit() for k in example):
+        first = next(iter(example.values()))
+        for key, value in body.items():
+            found += _example_differences(first, value, f"{where}/{key}")
+    elif isinstance(example, dict):
+        for key, value in example.items():
+            if key not in body:
+                found.append(f"{where}/{key}: missing")
+            else:
+                found += _example_differences(value, body[key], f"{where}/{key}")
+    elif isinstance(example, list) and example:
+        for i, item in enumerate(body):
+            found += _example_differences(example[0], item, f"{where}/{i}")
+    return sorted(set(found))
+
+
+def _example_of(op: OtherOperation) -> Any:
+    node: Any = _document(op.document)
+    for part in op.pointer.strip("/").split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    media = node["content"][op.media]
+    if "example" in media:
+        return media["example"]
+    return next(iter(media["examples"].values()))["value"]
+
+
+def _text_schema_errors(op: OtherOperation, value: Any) -> list[str]:
+    doc = _document(op.document)
+    oas31 = str(doc["openapi"]).startswith("3.1")
+    resource = Resource.from_contents(doc, default_specification=DRAFT202012 if oas31 else DRAFT4)
+    registry: Registry[Any] = Registry().with_resource("urn:mixpanel-doc", resource)
+    schema = {"$ref": f"urn:mixpanel-doc#{op.pointer}"}
+    validator: Any = (OAS31Validator if oas31 else OAS30Validator)(schema, registry=registry)
+    return [e.message for e in validator.iter_errors(value)]
+
+
+def test_every_operation_of_the_documents_is_covered() -> None:
+    """The JSON-schema operations and these together are every operation of the documents."""
+    others = _other_operations()
+    json_ops = set(_all_json_operations())
+    assert set(others) == set(OTHER_REQUESTS), {
+        "no request here": sorted(set(others) - set(OTHER_REQUESTS)),
+        "not such an operation there": sorted(set(OTHER_REQUESTS) - set(others)),
+    }
+    assert not json_ops & set(others)
+    assert len(json_ops | set(others)) >= 95
+
+
+@pytest.mark.parametrize(("document", "operation_id"), sorted(OTHER_REQUESTS))
+def test_the_sandbox_answers_as_their_document_says(
+    document: str, operation_id: str, ctx: Ctx
+) -> None:
+    op = _other_operations()[(document, operation_id)]
+    call = OTHER_REQUESTS[(document, operation_id)](ctx)
+    response = _send(ctx, op, call)
+    assert response.status_code == op.status, (
+        f"{op.method} {op.path}: {response.status_code} {response.text[:500]}"
+    )
+    if op.status == 204:
+        assert response.content == b""
+    elif op.media == "text/plain":
+        assert response.headers["content-type"].startswith("text/plain"), response.headers
+        schema_type = _text_schema_type(op)
+        value: Any = int(response.text) if schema_type == "integer" else response.text
+        assert _text_schema_errors(op, value) == [], response.text[:300]
+        if op.operation_id == "raw-event-export":
+            # "one event per line where each line is a valid JSON object" (export.openapi.yaml)
+            lines = [json.loads(line) for line in response.text.splitlines() if line]
+            assert lines and all({"event", "properties"} <= set(e) for e in lines)
+        else:
+            assert value == 1  # "1 - One or more objects provided are valid"
+    elif op.media == "application/json":
+        found = _example_differences(_example_of(op), response.json())
+        reason, expected = KNOWN_EXAMPLE_ERRORS.get((document, operation_id), ("", []))
+        assert found == expected, f"{operation_id}: {found} ({reason}) body {response.text[:800]}"
+    if op.verbose:
+        again = _send(ctx, op, _verbose(OTHER_REQUESTS[(document, operation_id)](ctx)))
+        assert again.status_code == 200
+        body = again.json()
+        from jsonschema import Draft202012Validator
+
+        assert list(Draft202012Validator(VERBOSE_SCHEMA).iter_errors(body)) == [], body
+        assert body == {"status": 1, "error": None}
+
+
+def _verbose(call: Call) -> Call:
+    return Call(call.path_values, {**call.params, "verbose": 1}, call.json, call.data)
+
+
+def _text_schema_type(op: OtherOperation) -> str:
+    node: Any = _document(op.document)
+    for part in op.pointer.strip("/").split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return str(node.get("type", "string"))

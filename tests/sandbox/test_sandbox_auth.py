@@ -145,3 +145,55 @@ def test_unknown_paths_are_404_with_mixpanel_body(shared_sb: Sandbox, path: str)
     response = httpx.get(shared_sb.url + path)
     assert response.status_code == 404
     assert response.json() == {"error": f"Unknown path: {path}", "status": "error"}
+
+
+def test_the_project_secret_does_not_reach_another_project(shared_sb: Sandbox) -> None:
+    """Decided with the document (spec/: x-mixpanel-notes on ProjectSecret): the secret names its
+    project, so a project_id naming another project is refused rather than ignored."""
+    creds = shared_sb.credentials
+    secret = (creds.api_secret, "")
+    own = httpx.get(shared_sb.url + NAMES, params={"type": "general"}, auth=secret)
+    named = httpx.get(
+        shared_sb.url + NAMES,
+        params={"type": "general", "project_id": creds.project_id},
+        auth=secret,
+    )
+    other = httpx.get(
+        shared_sb.url + NAMES,
+        params={"type": "general", "project_id": creds.project_id + 1},
+        auth=secret,
+    )
+    assert own.status_code == named.status_code == 200
+    assert own.json() == named.json()
+    assert other.status_code == 403 and "project" in other.json()["error"]
+
+
+def test_workspace_id_must_be_the_projects_workspace(shared_sb: Sandbox) -> None:
+    creds = shared_sb.credentials
+    account = (creds.username, creds.secret)
+    base = {"type": "general", "project_id": creds.project_id}
+    ok = httpx.get(shared_sb.url + NAMES, params={**base, "workspace_id": 70001}, auth=account)
+    assert ok.status_code == 200
+    for wrong in ("70002", "1", "x"):
+        refused = httpx.get(
+            shared_sb.url + NAMES, params={**base, "workspace_id": wrong}, auth=account
+        )
+        assert refused.status_code == 400 and "workspace_id" in refused.json()["error"]
+
+
+def test_segmentation_keeps_unit_week(shared_sb: Sandbox) -> None:
+    """The document lists minute/hour/day/month; the API answers week too (x-mixpanel-notes)."""
+    creds = shared_sb.credentials
+    answer = httpx.get(
+        shared_sb.url + "/api/query/segmentation",
+        params={
+            "project_id": creds.project_id,
+            "event": "Purchase",
+            "from_date": shared_sb.start_date.isoformat(),
+            "to_date": shared_sb.end_date.isoformat(),
+            "unit": "week",
+        },
+        auth=(creds.username, creds.secret),
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"]["series"]

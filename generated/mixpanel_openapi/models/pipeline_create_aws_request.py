@@ -56,7 +56,7 @@ class PipelineCreateAwsRequest:
             keeps running.
         frequency (PipelineFrequency | Unset): How often an open-ended pipeline exports: hourly, or daily at the
             project's midnight (the default). Send only without `to_date`.
-        events (str | Unset): Export only this event name (Mixpanel's form accepts the key repeated for several). All
+        events (list[str] | Unset): Export only these event names (sent as the form key repeated, once per name). All
             events when left out.
         where (str | Unset): A segmentation expression that exported events must satisfy (event pipelines only).
         data_format (PipelineCreateAwsRequestDataFormat | Unset): File format of the exported files. Mixpanel assumes
@@ -82,7 +82,7 @@ class PipelineCreateAwsRequest:
     data_source: PipelineCreateAwsRequestDataSource | Unset = UNSET
     to_date: datetime.date | Unset = UNSET
     frequency: PipelineFrequency | Unset = UNSET
-    events: str | Unset = UNSET
+    events: list[str] | Unset = UNSET
     where: str | Unset = UNSET
     data_format: PipelineCreateAwsRequestDataFormat | Unset = UNSET
     s3_prefix: str | Unset = UNSET
@@ -125,7 +125,9 @@ class PipelineCreateAwsRequest:
         if not isinstance(self.frequency, Unset):
             frequency = self.frequency.value
 
-        events = self.events
+        events: list[str] | Unset = UNSET
+        if not isinstance(self.events, Unset):
+            events = self.events
 
         where = self.where
 
@@ -239,7 +241,7 @@ class PipelineCreateAwsRequest:
         else:
             frequency = PipelineFrequency(_frequency)
 
-        events = d.pop("events", UNSET)
+        events = cast(list[str], d.pop("events", UNSET))
 
         where = d.pop("where", UNSET)
 

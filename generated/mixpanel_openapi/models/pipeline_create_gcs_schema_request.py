@@ -53,7 +53,7 @@ class PipelineCreateGcsSchemaRequest:
             keeps running.
         frequency (PipelineFrequency | Unset): How often an open-ended pipeline exports: hourly, or daily at the
             project's midnight (the default). Send only without `to_date`.
-        events (str | Unset): Export only this event name (Mixpanel's form accepts the key repeated for several). All
+        events (list[str] | Unset): Export only these event names (sent as the form key repeated, once per name). All
             events when left out.
         where (str | Unset): A segmentation expression that exported events must satisfy (event pipelines only).
         data_format (PipelineCreateGcsSchemaRequestDataFormat | Unset): File format of the exported files. Mixpanel
@@ -72,7 +72,7 @@ class PipelineCreateGcsSchemaRequest:
     data_source: PipelineCreateGcsSchemaRequestDataSource | Unset = UNSET
     to_date: datetime.date | Unset = UNSET
     frequency: PipelineFrequency | Unset = UNSET
-    events: str | Unset = UNSET
+    events: list[str] | Unset = UNSET
     where: str | Unset = UNSET
     data_format: PipelineCreateGcsSchemaRequestDataFormat | Unset = UNSET
     gcs_prefix: str | Unset = UNSET
@@ -107,7 +107,9 @@ class PipelineCreateGcsSchemaRequest:
         if not isinstance(self.frequency, Unset):
             frequency = self.frequency.value
 
-        events = self.events
+        events: list[str] | Unset = UNSET
+        if not isinstance(self.events, Unset):
+            events = self.events
 
         where = self.where
 
@@ -192,7 +194,7 @@ class PipelineCreateGcsSchemaRequest:
         else:
             frequency = PipelineFrequency(_frequency)
 
-        events = d.pop("events", UNSET)
+        events = cast(list[str], d.pop("events", UNSET))
 
         where = d.pop("where", UNSET)
 

@@ -58,7 +58,7 @@ class PipelineCreateSnowflakeRequest:
             keeps running.
         frequency (PipelineFrequency | Unset): How often an open-ended pipeline exports: hourly, or daily at the
             project's midnight (the default). Send only without `to_date`.
-        events (str | Unset): Export only this event name (Mixpanel's form accepts the key repeated for several). All
+        events (list[str] | Unset): Export only these event names (sent as the form key repeated, once per name). All
             events when left out.
         where (str | Unset): A segmentation expression that exported events must satisfy (event pipelines only).
         snowflake_prefix (str | Unset): Prefix for the created tables and views.
@@ -81,7 +81,7 @@ class PipelineCreateSnowflakeRequest:
     data_source: PipelineCreateSnowflakeRequestDataSource | Unset = UNSET
     to_date: datetime.date | Unset = UNSET
     frequency: PipelineFrequency | Unset = UNSET
-    events: str | Unset = UNSET
+    events: list[str] | Unset = UNSET
     where: str | Unset = UNSET
     snowflake_prefix: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -127,7 +127,9 @@ class PipelineCreateSnowflakeRequest:
         if not isinstance(self.frequency, Unset):
             frequency = self.frequency.value
 
-        events = self.events
+        events: list[str] | Unset = UNSET
+        if not isinstance(self.events, Unset):
+            events = self.events
 
         where = self.where
 
@@ -224,7 +226,7 @@ class PipelineCreateSnowflakeRequest:
         else:
             frequency = PipelineFrequency(_frequency)
 
-        events = d.pop("events", UNSET)
+        events = cast(list[str], d.pop("events", UNSET))
 
         where = d.pop("where", UNSET)
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -19,15 +19,15 @@ class PipelineEditRequest:
 
         Example:
             {'name': 'events-daily-bigquery-monoschema', 'project_id': 12345, 'where': 'properties["plan"] == "pro"',
-                'bq_share_with_group': '["data-team@acme.example"]'}
+                'bq_share_with_group': ['data-team@acme.example']}
 
         Attributes:
             name (str): The pipeline's unique name.
             project_id (int | Unset): The pipeline's project. Needed with service-account credentials.
-            events (str | Unset): New event-name filter (one name; Mixpanel accepts the key repeated for several).
+            events (list[str] | Unset): New event-name filter (sent as the form key repeated, once per name).
             where (str | Unset): New segmentation expression that exported events must satisfy.
-            bq_share_with_group (str | Unset): BigQuery only: group e-mail addresses to share the dataset with, as the text
-                of a JSON array. Adds shares, never removes them.
+            bq_share_with_group (list[str] | Unset): BigQuery only: group e-mail addresses to share the dataset with (the
+                form key repeated, once per address). Adds shares, never removes them.
             glue_database (str | Unset): AWS only: Glue database for the schemas.
             glue_role (str | Unset): AWS only: ARN of the IAM role used to update Glue.
             glue_table_prefix (str | Unset): AWS only: prefix for the Glue table names.
@@ -38,9 +38,9 @@ class PipelineEditRequest:
 
     name: str
     project_id: int | Unset = UNSET
-    events: str | Unset = UNSET
+    events: list[str] | Unset = UNSET
     where: str | Unset = UNSET
-    bq_share_with_group: str | Unset = UNSET
+    bq_share_with_group: list[str] | Unset = UNSET
     glue_database: str | Unset = UNSET
     glue_role: str | Unset = UNSET
     glue_table_prefix: str | Unset = UNSET
@@ -54,11 +54,15 @@ class PipelineEditRequest:
 
         project_id = self.project_id
 
-        events = self.events
+        events: list[str] | Unset = UNSET
+        if not isinstance(self.events, Unset):
+            events = self.events
 
         where = self.where
 
-        bq_share_with_group = self.bq_share_with_group
+        bq_share_with_group: list[str] | Unset = UNSET
+        if not isinstance(self.bq_share_with_group, Unset):
+            bq_share_with_group = self.bq_share_with_group
 
         glue_database = self.glue_database
 
@@ -109,11 +113,11 @@ class PipelineEditRequest:
 
         project_id = d.pop("project_id", UNSET)
 
-        events = d.pop("events", UNSET)
+        events = cast(list[str], d.pop("events", UNSET))
 
         where = d.pop("where", UNSET)
 
-        bq_share_with_group = d.pop("bq_share_with_group", UNSET)
+        bq_share_with_group = cast(list[str], d.pop("bq_share_with_group", UNSET))
 
         glue_database = d.pop("glue_database", UNSET)
 

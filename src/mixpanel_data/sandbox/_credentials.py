@@ -119,6 +119,9 @@ class SandboxCredentials:
     __str__ = __repr__
 
 
+WORKSPACE_ID = 70001  # the project's one workspace (data view)
+
+
 def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
@@ -146,11 +149,17 @@ def _check_project(req: Request, creds: SandboxCredentials) -> str | None:
     if basic is None:
         return "missing HTTP Basic credentials (service account or project secret)"
     user, password = basic
+    project = req.path_params.get("projectId") or req.query.get("project_id")
     if password == "" and _same(user, creds.api_secret):
+        # The secret names its project; naming another one is refused, not ignored.
+        if project and project.strip() != str(creds.project_id):
+            raise SandboxHTTPError(
+                403, f"the project secret does not give access to project {project.strip()!r}"
+            )
+        _check_workspace(req)
         return None
     if not (_same(user, creds.username) and _same(password, creds.secret)):
         return "Invalid credentials"
-    project = req.path_params.get("projectId") or req.query.get("project_id")
     if project is None or project == "":
         raise SandboxHTTPError(
             400, "project_id is required when authenticating with a service account"
@@ -159,7 +168,17 @@ def _check_project(req: Request, creds: SandboxCredentials) -> str | None:
         raise SandboxHTTPError(
             403, f"service account does not have access to project {project.strip()!r}"
         )
+    _check_workspace(req)
     return None
+
+
+def _check_workspace(req: Request) -> None:
+    """A ``workspace_id`` query parameter must name the project's one workspace (data view)."""
+    given = req.query.get("workspace_id")
+    if given and given.strip() != str(WORKSPACE_ID):
+        raise SandboxHTTPError(
+            400, f"workspace_id {given.strip()!r} is not a workspace of this project"
+        )
 
 
 def _record_tokens(req: Request) -> list[object]:

@@ -73,10 +73,8 @@ class Fault:
                 raise ValueError(f"{name} must not be negative")
         if self.line is not None and self.line < 1:
             raise ValueError("line is 1-based")
-        for name in ("delay", "retry_after"):
-            value = getattr(self, name)
-            if value is not None and not value <= MAX_DELAY:  # also refuses NaN
-                raise ValueError(f"{name} must be at most {MAX_DELAY:g} seconds")
+        if self.delay is not None and not self.delay <= MAX_DELAY:  # also refuses NaN
+            raise ValueError(f"delay must be at most {MAX_DELAY:g} seconds")
 
     @property
     def status_code(self) -> int:

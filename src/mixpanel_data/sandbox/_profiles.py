@@ -3,8 +3,9 @@
 Form fields (also accepted in the query string): ``where`` (expression over ``user[...]``),
 ``output_properties`` (JSON array of names), ``distinct_id``, ``distinct_ids`` (JSON array),
 ``filter_by_cohort`` (``{"id": N}``), ``data_group_id`` (group profiles; ``1`` or ``company_id``),
-``session_id`` and ``page`` (0-based), ``page_size`` (at most the sandbox's page size, 1000 unless
-configured). Page 0 fixes the list of matching distinct ids under a new ``session_id``; later pages
+``session_id`` and ``page`` (0-based). Pages hold the sandbox's page size (1000 unless configured);
+``page_size`` is not a request parameter in Mixpanel's document, so it is ignored. Page 0 fixes
+the list of matching distinct ids under a new ``session_id``; later pages
 read that list, so every matching profile appears exactly once across the pages even if profiles
 change meanwhile (a profile deleted meanwhile is left out). Profiles are ordered by distinct id.
 Every page carries ``total``.
@@ -110,12 +111,7 @@ def _matching_ids(req: Request, data: SandboxData, group_key: str | None) -> lis
 
 
 def _page_size(req: Request) -> int:
-    configured = req.state.settings.engage_page_size
-    size = req.arg_int("page_size", configured)
-    assert size is not None
-    if not 1 <= size <= configured:
-        raise SandboxHTTPError(400, f"page_size must be between 1 and {configured}")
-    return size
+    return req.state.settings.engage_page_size
 
 
 def query_profiles(req: Request) -> Response:

@@ -25,6 +25,7 @@ import threading
 import time
 import traceback
 from collections.abc import Iterable, Iterator
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -33,12 +34,14 @@ from mixpanel_data.sandbox._credentials import check_auth, check_control
 from mixpanel_data.sandbox._faults import AFTER_HANDLER, BEFORE_HANDLER, Fault
 from mixpanel_data.sandbox._gzip import gzip_bytes, gzip_stream
 from mixpanel_data.sandbox._http import (
+    JSON_TYPE,
     Headers,
     Request,
     Response,
     Route,
     Router,
     SandboxHTTPError,
+    dumps,
     error_body,
 )
 from mixpanel_data.sandbox._state import SandboxState
@@ -245,6 +248,26 @@ class _Handler(BaseHTTPRequestHandler):
             sys.stderr.write(f"sandbox: {self.command} {path} {code}\n")
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = lambda self: self._dispatch()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors the standard library finds in the request itself (bad request line, headers
+        too long, ...): Mixpanel's JSON error with an HTTP/1.1 status line (never the library's
+        HTML page, never a bare HTTP/0.9 body), then close."""
+        self.close_connection = True
+        self.request_version = "HTTP/1.1"
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "Error"
+        body = dumps(error_body(message or phrase))
+        self.send_response(code, message or phrase)
+        self.send_header("Content-Type", JSON_TYPE)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            with contextlib.suppress(OSError):
+                self.wfile.write(body)
 
     def __getattr__(self, name: str) -> Any:
         """Any other method (``HEAD``, ``OPTIONS``, ``TRACE``, ...) goes through the router too,

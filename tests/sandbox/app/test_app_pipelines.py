@@ -22,6 +22,7 @@ from mixpanel_openapi.api.data_pipelines import (
 from mixpanel_openapi.client import AuthenticatedClient
 from mixpanel_openapi.models.pipeline_create_big_query_request import PipelineCreateBigQueryRequest
 from mixpanel_openapi.models.pipeline_create_gcs_raw_request import PipelineCreateGcsRawRequest
+from mixpanel_openapi.models.pipeline_create_s3_raw_request import PipelineCreateS3RawRequest
 from mixpanel_openapi.models.pipeline_edit_request import PipelineEditRequest
 from mixpanel_openapi.models.pipeline_job_state import PipelineJobState
 from mixpanel_openapi.models.pipeline_name_request import PipelineNameRequest
@@ -270,3 +271,46 @@ def test_jobs_and_timeline_of_a_pipeline_from_year_one(
     assert status.status_code == 200
     spec.check("get_pipeline_status", 200, _body(status))
     assert "0001-01-01T00:00:00+00:00" in json.dumps(_body(status))
+
+
+def test_events_and_shares_repeat_in_the_form(
+    client: AuthenticatedClient, sandbox: Sandbox
+) -> None:
+    """The generated client sends list fields as the key repeated; every value arrives."""
+    pid = sandbox.credentials.project_id
+    created = create_pipeline.sync_detailed(
+        client=client,
+        body=PipelineCreateS3RawRequest.from_dict(
+            {
+                "project_id": pid,
+                "type": "s3-raw",
+                "from_date": sandbox.start_date.isoformat(),
+                "frequency": "hourly",
+                "s3_bucket": "acme-repeat",
+                "s3_region": "us-east-1",
+                "s3_role": "arn:aws:iam::123456789012:role/mixpanel-export",
+                "events": ["Purchase", "Login"],
+            }
+        ),
+    )
+    assert created.status_code == 200, created.content
+    name = _body(created)["pipeline_names"][0]
+    stored = sandbox.state.scratch["app.pipelines"].pipelines[name]
+    assert stored.events == ["Purchase", "Login"]
+    edited = edit_pipeline.sync_detailed(
+        client=client,
+        body=PipelineEditRequest.from_dict(
+            {
+                "name": name,
+                "project_id": pid,
+                "events": ["Sign Up", "Purchase", "Login"],
+                "bq_share_with_group": ["a@acme.example", "b@acme.example"],
+            }
+        ),
+    )
+    assert edited.status_code == 200, edited.content
+    assert stored.events == ["Sign Up", "Purchase", "Login"]
+    assert stored.settings["bq_share_with_group"] == ["a@acme.example", "b@acme.example"]
+    cancel_pipeline.sync_detailed(
+        client=client, body=PipelineNameRequest.from_dict({"name": name, "project_id": pid})
+    )

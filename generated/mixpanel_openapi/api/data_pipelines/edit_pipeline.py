@@ -90,7 +90,7 @@ def sync_detailed(
             needed; the destination fields apply to the matching pipeline types (BigQuery sharing, AWS
             Glue, Azure credentials). Example: {'name': 'events-daily-bigquery-monoschema',
             'project_id': 12345, 'where': 'properties["plan"] == "pro"', 'bq_share_with_group':
-            '["data-team@acme.example"]'}.
+            ['data-team@acme.example']}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -126,7 +126,7 @@ def sync(
             needed; the destination fields apply to the matching pipeline types (BigQuery sharing, AWS
             Glue, Azure credentials). Example: {'name': 'events-daily-bigquery-monoschema',
             'project_id': 12345, 'where': 'properties["plan"] == "pro"', 'bq_share_with_group':
-            '["data-team@acme.example"]'}.
+            ['data-team@acme.example']}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -157,7 +157,7 @@ async def asyncio_detailed(
             needed; the destination fields apply to the matching pipeline types (BigQuery sharing, AWS
             Glue, Azure credentials). Example: {'name': 'events-daily-bigquery-monoschema',
             'project_id': 12345, 'where': 'properties["plan"] == "pro"', 'bq_share_with_group':
-            '["data-team@acme.example"]'}.
+            ['data-team@acme.example']}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -191,7 +191,7 @@ async def asyncio(
             needed; the destination fields apply to the matching pipeline types (BigQuery sharing, AWS
             Glue, Azure credentials). Example: {'name': 'events-daily-bigquery-monoschema',
             'project_id': 12345, 'where': 'properties["plan"] == "pro"', 'bq_share_with_group':
-            '["data-team@acme.example"]'}.
+            ['data-team@acme.example']}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -55,10 +55,11 @@ from mixpanel_data.sandbox._app._common import (
     store,
     utc_now,
 )
+from mixpanel_data.sandbox._credentials import WORKSPACE_ID
 from mixpanel_data.sandbox._http import Request, Response, Route, SandboxHTTPError
 from mixpanel_data.sandbox._state import SandboxState
 
-WORKSPACE_ID = 70001
+__all__ = ["ROUTES", "WORKSPACE_ID"]
 STATUSES = ("enabled", "disabled", "archived")
 SERVING_METHODS = ("client", "server", "remote_or_local", "remote_only")
 MAX_VARIANTS = 11

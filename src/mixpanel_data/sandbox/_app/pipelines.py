@@ -130,7 +130,7 @@ class Pipeline:
     events: list[str]
     where: str
     paused: bool = False
-    settings: dict[str, str] = field(default_factory=dict)
+    settings: dict[str, str | list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -328,9 +328,11 @@ def edit_pipeline(req: Request) -> Response:
             pipeline.events = _events(req)
         if checked_where is not None:
             pipeline.where = checked_where
-        for key, value in req.form().items():
+        for key, values in req.form_multi().items():
             if key in _EDITABLE and key not in _SECRET_FIELDS and key not in ("events", "where"):
-                pipeline.settings[key] = value
+                # bq_share_with_group repeats, once per address (Mixpanel's document)
+                repeated = key == "bq_share_with_group"
+                pipeline.settings[key] = [v for v in values if v] if repeated else values[-1]
     return Response.json({"status": "ok"})
 
 
