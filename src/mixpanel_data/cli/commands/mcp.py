@@ -9,7 +9,7 @@ import typer
 
 from mixpanel_data.cli import _state
 from mixpanel_data.cli._options import DbOpt, FormatOpt
-from mixpanel_data.cli._output import Format, emit
+from mixpanel_data.cli._output import Format, emit, err
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -50,7 +50,10 @@ def serve(
     db: DbOpt = None,
 ) -> None:
     """Serve the tools over stdio (what agent apps start) until the client disconnects."""
-    _server_module().serve(
+    module = _server_module()
+    if http and not _state.STATE.quiet:
+        err(f"MCP server on http://127.0.0.1:{port}/mcp (Ctrl-C stops it)")
+    module.serve(
         account=_state.STATE.account, db=db, allow_writes=allow_writes, http=http, port=port
     )
 
