@@ -21,7 +21,8 @@ READ_TOOLS = {
     "list_bookmarks", "list_top_events", "list_schemas", "segmentation", "segmentation_numeric",
     "segmentation_sum", "segmentation_average", "event_counts", "property_counts", "funnel",
     "retention", "frequency", "activity_feed", "saved_report", "flows", "jql", "fetch_events",
-    "fetch_profiles", "sql", "list_tables", "table_schema", "store_info",
+    "fetch_profiles", "sql", "list_tables", "table_schema", "store_info", "list_annotations",
+    "list_feature_flags",
 }  # fmt: skip
 
 
@@ -86,6 +87,10 @@ def test_discovery_tools_answer_what_the_workspace_answers(
         t.to_dict() for t in ws.list_top_events(limit=3)
     ]
     assert server.data("list_schemas")["rows"] == ws.list_schemas()
+    got = server.data("list_annotations", from_date=FROM, to_date=TO)["rows"]
+    assert got == [dict(a) for a in ws.list_annotations(FROM, TO).items]
+    got = server.data("list_feature_flags", workspace_id=70001)["rows"]
+    assert got == [dict(f) for f in ws.list_feature_flags(70001).items]
 
 
 LiveCase = tuple[dict[str, Any], Callable[[Workspace], Any]]
