@@ -101,7 +101,7 @@ def _live_cases(ws: Workspace) -> dict[str, LiveCase]:
     funnel_id = ws.list_funnels()[0].funnel_id
     bookmark_id = ws.list_bookmarks()[0].id
     user = ws.activity_feed(["user-1"], **span).distinct_ids[0]
-    price = 'properties["price"]'
+    price = 'properties["amount"]'
     return {
         "segmentation": (
             {"event": "Purchase", "on": "plan", **span},
