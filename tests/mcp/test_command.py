@@ -52,3 +52,20 @@ def test_tools_lists_what_the_server_lists(server: McpProcess) -> None:
     assert all(t["description"] for t in plain)
     writes = {t["name"] for t in listed("--allow-writes")} - {t["name"] for t in plain}
     assert writes == set(WRITE_TOOLS)
+
+
+def test_without_the_extra_serve_names_it_in_one_line() -> None:
+    """`import mcp` failing (the extra not installed) is one line and exit 1, no traceback."""
+    driver = (
+        "import sys, runpy; sys.modules['mcp'] = None; "
+        "sys.argv = ['mp', 'mcp', 'serve']; "
+        "runpy.run_module('mixpanel_data.cli.main', run_name='__main__')"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", driver], capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
+    assert run.returncode == 1, run.stderr
+    assert run.stderr.strip() == (
+        "Error: the MCP server needs its extra: pip install 'mixpanel_data[mcp]'"
+    )
+    assert run.stdout == ""

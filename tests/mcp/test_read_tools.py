@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FROM, TO
+from conftest import FROM, TO, start
 from mcp_helpers import McpProcess
 
 from mixpanel_data._workspace import Workspace
@@ -62,9 +63,9 @@ def test_lists_the_read_tools_with_described_inputs(server: McpProcess) -> None:
         assert tool.description and len(tool.description) > 20, tool.name
         schema = tool.input_schema
         assert schema["type"] == "object"
+        assert "ctx" not in schema.get("properties", {})
         for name, prop in schema.get("properties", {}).items():
-            if name != "ctx":
-                assert prop.get("description"), f"{tool.name}.{name} has no description"
+            assert prop.get("description"), f"{tool.name}.{name} has no description"
         assert tool.annotations is not None
     assert tools["segmentation"].input_schema["required"] == ["event", "from_date", "to_date"]
     assert tools["sql"].annotations.read_only_hint is True
@@ -227,6 +228,17 @@ def test_a_bad_argument_type_is_a_tool_error(server: McpProcess) -> None:
     result = server.call("funnel", funnel_id="not a number", from_date=FROM, to_date=TO)
     assert result.is_error
     assert "funnel_id" in result.content[0].text  # type: ignore[union-attr]
+
+
+def test_a_wrong_secret_is_an_authentication_error_that_does_not_echo_it(
+    server_env: dict[str, str], home: Path
+) -> None:
+    wrong = "wrong-secret-7f3a"
+    with start({**server_env, "MP_SECRET": wrong}, home, "--db", str(home / "other.duckdb")) as bad:
+        error = bad.error("list_events")
+        log = bad.log.read_text()
+    assert (error["code"], error["exit_code"]) == ("AUTH_FAILED", 2)
+    assert wrong not in str(error) and wrong not in log
 
 
 def test_no_secret_in_answers_or_log(server: McpProcess, sb: Sandbox) -> None:
