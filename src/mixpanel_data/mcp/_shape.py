@@ -4,7 +4,8 @@ Every answer is a JSON object. A tabular answer has ``columns``, ``rows`` (objec
 ``row_count`` (all the rows the query produced) and, when fewer were returned, ``truncated``: one
 sentence an agent can act on (``"truncated: 100 of 620 rows, narrow the query ..."``). Rows stop at
 ``max_rows`` or when their JSON passes :data:`MAX_CHARS`, whichever comes first, so no answer is a
-multi-megabyte blob. A result's scalar fields (totals, conversion, dates) come as ``summary``.
+multi-megabyte blob; a single row bigger than that has its long values cut (``clipped`` says so).
+A result's scalar fields (totals, conversion, dates) come as ``summary``.
 
 Example:
     >>> out = table([{"n": i} for i in range(5)], max_rows=2)
