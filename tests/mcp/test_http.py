@@ -65,3 +65,19 @@ def test_http_serves_the_same_tools(server_env: dict[str, str], home: Path, ws: 
     assert "create_annotation" not in names
     assert events == ws.list_events()
     assert f"http://127.0.0.1:{port}/mcp" in (home / "http.log").read_text()
+
+
+def test_a_port_in_use_is_one_line_and_exit_3(server_env: dict[str, str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = subprocess.run(
+            [sys.executable, "-m", "mixpanel_data.cli.main", "mcp", "serve", "--http",
+             "--port", str(port)],
+            env=server_env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120,
+        )  # fmt: skip
+    assert run.returncode == 3, run.stderr
+    assert run.stderr.strip() == (
+        f"Error: --port {port}: cannot listen on 127.0.0.1 (Address already in use)"
+    )

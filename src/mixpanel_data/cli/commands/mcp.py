@@ -40,6 +40,20 @@ def _server_module() -> ModuleType:
     return module
 
 
+def _check_port(port: int) -> None:
+    """Fail in one line (exit 3) when ``port`` cannot be listened on at 127.0.0.1."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise _state.fail(
+                f"--port {port}: cannot listen on 127.0.0.1 ({exc.strerror})"
+            ) from None
+
+
 @app.command("serve")
 def serve(
     allow_writes: WritesOpt = False,
@@ -51,8 +65,10 @@ def serve(
 ) -> None:
     """Serve the tools over stdio (what agent apps start) until the client disconnects."""
     module = _server_module()
-    if http and not _state.STATE.quiet:
-        err(f"MCP server on http://127.0.0.1:{port}/mcp (Ctrl-C stops it)")
+    if http:
+        _check_port(port)
+        if not _state.STATE.quiet:
+            err(f"MCP server on http://127.0.0.1:{port}/mcp (Ctrl-C stops it)")
     module.serve(
         account=_state.STATE.account, db=db, allow_writes=allow_writes, http=http, port=port
     )
