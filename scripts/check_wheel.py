@@ -8,7 +8,8 @@
 3. start a sandbox from the dev venv (``mp sandbox serve --json``, the one JSON line gives its
    URL and credentials);
 4. from the fresh venv: ``mp fetch events`` into a DuckDB file, ``mp query sql`` on it, a live
-   ``mp inspect events``, and ``mp sandbox serve`` (which must ask for the extra, exit 1);
+   ``mp inspect events``, and ``mp sandbox serve`` / ``mp mcp serve`` (which must ask for their
+   extras, exit 1);
 5. stop the sandbox.
 
 Exits non-zero with the failing step's output on any mismatch.
@@ -113,6 +114,9 @@ def check_against(bin_dir: Path, info: dict[str, Any], tmp: Path) -> None:
 
     step("mp sandbox serve asks for the extra (fresh venv)")
     run([mp, "sandbox", "serve"], env=env, ok=1)
+
+    step("mp mcp serve asks for the [mcp] extra (fresh venv)")
+    run([mp, "mcp", "serve"], env=env, ok=1)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ answers the tools' answers are compared with."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,7 +50,9 @@ def ws(sb: Sandbox) -> Iterator[Workspace]:
 
 
 def start(env: dict[str, str], home: Path, *args: str) -> McpProcess:
-    return McpProcess(*args, env=env, log=home / f"server{'-'.join(args)}.log")
+    """`mp mcp serve ARGS` with ``env``; its stderr in a log file of its own under ``home``."""
+    slug = re.sub(r"\W+", "-", " ".join(args)).strip("-")
+    return McpProcess(*args, env=env, log=home / f"server-{slug or 'plain'}.log")
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FROM, TO
+from conftest import FROM, TO, start
 from mcp_helpers import McpProcess
 
 from mixpanel_data._workspace import Workspace
@@ -21,7 +22,8 @@ READ_TOOLS = {
     "list_bookmarks", "list_top_events", "list_schemas", "segmentation", "segmentation_numeric",
     "segmentation_sum", "segmentation_average", "event_counts", "property_counts", "funnel",
     "retention", "frequency", "activity_feed", "saved_report", "flows", "jql", "fetch_events",
-    "fetch_profiles", "sql", "list_tables", "table_schema", "store_info",
+    "fetch_profiles", "sql", "list_tables", "table_schema", "store_info", "list_annotations",
+    "list_feature_flags",
 }  # fmt: skip
 
 
@@ -61,9 +63,9 @@ def test_lists_the_read_tools_with_described_inputs(server: McpProcess) -> None:
         assert tool.description and len(tool.description) > 20, tool.name
         schema = tool.input_schema
         assert schema["type"] == "object"
+        assert "ctx" not in schema.get("properties", {})
         for name, prop in schema.get("properties", {}).items():
-            if name != "ctx":
-                assert prop.get("description"), f"{tool.name}.{name} has no description"
+            assert prop.get("description"), f"{tool.name}.{name} has no description"
         assert tool.annotations is not None
     assert tools["segmentation"].input_schema["required"] == ["event", "from_date", "to_date"]
     assert tools["sql"].annotations.read_only_hint is True
@@ -86,6 +88,10 @@ def test_discovery_tools_answer_what_the_workspace_answers(
         t.to_dict() for t in ws.list_top_events(limit=3)
     ]
     assert server.data("list_schemas")["rows"] == ws.list_schemas()
+    got = server.data("list_annotations", from_date=FROM, to_date=TO)["rows"]
+    assert got == [dict(a) for a in ws.list_annotations(FROM, TO).items]
+    got = server.data("list_feature_flags", workspace_id=70001)["rows"]
+    assert got == [dict(f) for f in ws.list_feature_flags(70001).items]
 
 
 LiveCase = tuple[dict[str, Any], Callable[[Workspace], Any]]
@@ -96,7 +102,7 @@ def _live_cases(ws: Workspace) -> dict[str, LiveCase]:
     funnel_id = ws.list_funnels()[0].funnel_id
     bookmark_id = ws.list_bookmarks()[0].id
     user = ws.activity_feed(["user-1"], **span).distinct_ids[0]
-    price = 'properties["price"]'
+    price = 'properties["amount"]'
     return {
         "segmentation": (
             {"event": "Purchase", "on": "plan", **span},
@@ -222,6 +228,17 @@ def test_a_bad_argument_type_is_a_tool_error(server: McpProcess) -> None:
     result = server.call("funnel", funnel_id="not a number", from_date=FROM, to_date=TO)
     assert result.is_error
     assert "funnel_id" in result.content[0].text  # type: ignore[union-attr]
+
+
+def test_a_wrong_secret_is_an_authentication_error_that_does_not_echo_it(
+    server_env: dict[str, str], home: Path
+) -> None:
+    wrong = "wrong-secret-7f3a"
+    with start({**server_env, "MP_SECRET": wrong}, home, "--db", str(home / "other.duckdb")) as bad:
+        error = bad.error("list_events")
+        log = bad.log.read_text()
+    assert (error["code"], error["exit_code"]) == ("AUTH_FAILED", 2)
+    assert wrong not in str(error) and wrong not in log
 
 
 def test_no_secret_in_answers_or_log(server: McpProcess, sb: Sandbox) -> None:

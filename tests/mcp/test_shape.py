@@ -32,6 +32,19 @@ def test_big_rows_stop_at_the_size_budget() -> None:
     assert out["truncated"].startswith(f"truncated: {len(out['rows'])} of 20 rows")
 
 
+def test_one_row_too_big_on_its_own_has_its_long_values_cut() -> None:
+    huge = {"id": 1, "blob": "y" * 300_000, "nested": {"k": ["z" * 100] * 5_000}}
+    out = _shape.table([huge, {"id": 2, "blob": "small", "nested": {}}], max_rows=10)
+    first = out["rows"][0]
+    assert first["id"] == 1
+    assert first["blob"].startswith("y" * _shape.MAX_VALUE_CHARS)
+    assert first["blob"].endswith("… (300,000 characters)")
+    assert isinstance(first["nested"], str) and first["nested"].startswith('{"k": ["zzz')
+    assert out["rows"][1] == {"id": 2, "blob": "small", "nested": {}}
+    assert "clipped" in out and "truncated" not in out
+    assert len(json.dumps(out)) < 20_000
+
+
 def test_frame_gives_days_for_a_column_of_midnights_and_moments_otherwise() -> None:
     df = pd.DataFrame(
         {

@@ -14,6 +14,7 @@ from mcp_helpers import McpProcess
 from mixpanel_data._workspace import Workspace
 from mixpanel_data.exceptions import NotFoundError
 from mixpanel_data.mcp._write_tools import WRITE_TOOLS
+from mixpanel_data.sandbox import Sandbox
 
 FLAG_WORKSPACE = 70001
 FLAG = {
@@ -63,11 +64,13 @@ def test_every_write_tool_has_a_case() -> None:
 
 @pytest.mark.parametrize("tool", WRITE_TOOLS)
 def test_writes_are_refused_without_allow_writes(
-    tool: str, server: McpProcess, ws: Workspace
+    tool: str, server: McpProcess, ws: Workspace, sb: Sandbox
 ) -> None:
     before = ws.list_annotations().items
     assert tool not in server.tool_names()
+    sent = len(sb.requests)
     error = server.error(tool, **ARGS[tool])
+    assert len(sb.requests) == sent, "a refused write reached the server"
     assert error["code"] == "WRITES_NOT_ALLOWED"
     assert "--allow-writes" in error["message"]
     assert ws.list_annotations().items == before

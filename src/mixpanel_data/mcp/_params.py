@@ -14,10 +14,10 @@ from mixpanel_data.mcp._shape import MAX_ROWS
 
 Event = Annotated[str, Field(description="An event name exactly as list_events gives it.")]
 FromDate = Annotated[
-    str, Field(description="First day, YYYY-MM-DD, inclusive (project time), e.g. 2026-10-01.")
+    str, Field(description="First day, YYYY-MM-DD, inclusive (UTC), e.g. 2026-10-01.")
 ]
 ToDate = Annotated[
-    str, Field(description="Last day, YYYY-MM-DD, inclusive (project time), e.g. 2026-10-31.")
+    str, Field(description="Last day, YYYY-MM-DD, inclusive (UTC), e.g. 2026-10-31.")
 ]
 OptionalFromDate = Annotated[
     str | None, Field(description="First day, YYYY-MM-DD, inclusive (optional).")
@@ -35,11 +35,11 @@ Where = Annotated[
     str | None,
     Field(
         description='A filter expression, e.g. properties["plan"] == "pro" and '
-        'properties["price"] > 10 (optional).'
+        'properties["amount"] > 10 (optional).'
     ),
 ]
 NumericOn = Annotated[
-    str, Field(description='A numeric property or expression, e.g. properties["price"].')
+    str, Field(description='A numeric property or expression, e.g. properties["amount"].')
 ]
 MaxRows = Annotated[
     int,

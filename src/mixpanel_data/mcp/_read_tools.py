@@ -38,6 +38,7 @@ def register(server: MCPServer[Any], session: McpSession) -> None:
     """Add the discovery, live-query and JQL tools to ``server``."""
     _discovery(server, session)
     _live(server, session)
+    _management(server, session)
 
 
 def _discovery(server: MCPServer[Any], session: McpSession) -> None:
@@ -451,6 +452,39 @@ def _live(server: MCPServer[Any], session: McpSession) -> None:
             return _shape.items(result.raw, max_rows=max_rows)
 
         return session.answer(body)
+
+
+def _management(server: MCPServer[Any], session: McpSession) -> None:
+    tool = server.tool
+
+    @tool(annotations=READ_ONLY)
+    def list_annotations(
+        from_date: OptionalFromDate = None,
+        to_date: OptionalToDate = None,
+        max_rows: MaxRows = _shape.DEFAULT_ROWS,
+    ) -> CallToolResult:
+        """The project's annotations (dated notes: launches, incidents), to explain a change."""
+        return session.answer(
+            lambda: _shape.items(
+                session.workspace.list_annotations(from_date, to_date).items, max_rows=max_rows
+            )
+        )
+
+    @tool(annotations=READ_ONLY)
+    def list_feature_flags(
+        workspace_id: Annotated[int, Field(description="The workspace (data view) id.")],
+        include_archived: Annotated[bool, Field(description="Archived flags too.")] = False,
+        max_rows: MaxRows = _shape.DEFAULT_ROWS,
+    ) -> CallToolResult:
+        """The feature flags of one workspace (data view)."""
+        return session.answer(
+            lambda: _shape.items(
+                session.workspace.list_feature_flags(
+                    workspace_id, include_archived=include_archived
+                ).items,
+                max_rows=max_rows,
+            )
+        )
 
 
 __all__ = ["READ_ONLY", "register"]

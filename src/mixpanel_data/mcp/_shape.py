@@ -4,7 +4,8 @@ Every answer is a JSON object. A tabular answer has ``columns``, ``rows`` (objec
 ``row_count`` (all the rows the query produced) and, when fewer were returned, ``truncated``: one
 sentence an agent can act on (``"truncated: 100 of 620 rows, narrow the query ..."``). Rows stop at
 ``max_rows`` or when their JSON passes :data:`MAX_CHARS`, whichever comes first, so no answer is a
-multi-megabyte blob. A result's scalar fields (totals, conversion, dates) come as ``summary``.
+multi-megabyte blob; a single row bigger than that has its long values cut (``clipped`` says so).
+A result's scalar fields (totals, conversion, dates) come as ``summary``.
 
 Example:
     >>> out = table([{"n": i} for i in range(5)], max_rows=2)
@@ -29,6 +30,8 @@ DEFAULT_ROWS = 100
 MAX_ROWS = 1000
 #: Rows stop once their JSON passes this many characters (about 200 KB).
 MAX_CHARS = 200_000
+#: A row too big on its own has each value longer than this cut to this many characters.
+MAX_VALUE_CHARS = 2_000
 
 _NARROW = "narrow the query (a shorter date range, a where filter, a LIMIT) or raise max_rows"
 
@@ -49,12 +52,18 @@ def table(
     kept: list[dict[str, Any]] = []
     size = 0
     count = 0
+    clipped = False
     for row in rows:
         count += 1
         if len(kept) >= max_rows:
             continue
         item = {str(k): jsonable(v) for k, v in row.items()}
-        size += len(json.dumps(item, default=str))
+        length = len(json.dumps(item, default=str))
+        if length > MAX_CHARS:  # one row alone is too big: cut its long values
+            item = {k: _clip(v) for k, v in item.items()}
+            length = len(json.dumps(item, default=str))
+            clipped = True
+        size += length
         if size > MAX_CHARS and kept:
             max_rows = len(kept)
             continue
@@ -67,7 +76,20 @@ def table(
     out.update(columns=names, rows=kept, row_count=row_count)
     if len(kept) < row_count:
         out["truncated"] = f"truncated: {len(kept)} of {row_count} rows, {_NARROW}"
+    if clipped:
+        out["clipped"] = (
+            f"values longer than {MAX_VALUE_CHARS:,} characters were cut; select fewer or "
+            "smaller columns (e.g. one JSON field instead of properties)"
+        )
     return out
+
+
+def _clip(value: Any) -> Any:
+    """``value``, or its first :data:`MAX_VALUE_CHARS` characters of JSON when it is longer."""
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    if len(text) <= MAX_VALUE_CHARS:
+        return value
+    return f"{text[:MAX_VALUE_CHARS]}… ({len(text):,} characters)"
 
 
 def frame(

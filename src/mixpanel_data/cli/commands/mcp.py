@@ -9,7 +9,7 @@ import typer
 
 from mixpanel_data.cli import _state
 from mixpanel_data.cli._options import DbOpt, FormatOpt
-from mixpanel_data.cli._output import Format, emit
+from mixpanel_data.cli._output import Format, emit, err
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -40,6 +40,20 @@ def _server_module() -> ModuleType:
     return module
 
 
+def _check_port(port: int) -> None:
+    """Fail in one line (exit 3) when ``port`` cannot be listened on at 127.0.0.1."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise _state.fail(
+                f"--port {port}: cannot listen on 127.0.0.1 ({exc.strerror})"
+            ) from None
+
+
 @app.command("serve")
 def serve(
     allow_writes: WritesOpt = False,
@@ -50,7 +64,12 @@ def serve(
     db: DbOpt = None,
 ) -> None:
     """Serve the tools over stdio (what agent apps start) until the client disconnects."""
-    _server_module().serve(
+    module = _server_module()
+    if http:
+        _check_port(port)
+        if not _state.STATE.quiet:
+            err(f"MCP server on http://127.0.0.1:{port}/mcp (Ctrl-C stops it)")
+    module.serve(
         account=_state.STATE.account, db=db, allow_writes=allow_writes, http=http, port=port
     )
 
