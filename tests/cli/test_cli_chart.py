@@ -93,3 +93,17 @@ def test_zero_series_draws_an_empty_chart() -> None:
 def test_eighths() -> None:
     assert sparkline([1, 8]) == BLOCKS[1] + BLOCKS[8]
     assert doctest.testmod(_chart).failed == 0
+
+
+def test_segmentation_sum_chart(mp: MpRunner, span: tuple[str, str]) -> None:
+    args = ["query", "segmentation-sum", "-e", "Purchase", "--on", "amount"]
+    args += ["--from", span[0], "--to", span[1]]
+    answer = _json(mp, *args)
+    results: dict[str, float] = answer["results"]  # type: ignore[assignment]
+    run = mp(*args, "-f", "chart")
+    assert run.code == 0, str(run)
+    _, columns, sparks = _parts(run.stdout)
+    assert all(len(row) == len(results) for row in columns)
+    assert len(sparks) == 1 and sparks[0].startswith("Purchase")
+    total = sum(results.values())
+    assert sparks[0].rstrip().endswith(f"{total:,.0f}" if total >= 100 else f"{total:,.2f}")

@@ -121,6 +121,10 @@ def test_every_result_type_displays(ws: Workspace, span: dict[str, str]) -> None
             {"a": span["from_date"], "b": span["to_date"]},
         ),
         ws.info(),
+        ws.flows("Sign Up", **span),
+        ws.activity_feed(["user-00001", "user-00002"], **span),
+        ws.saved_report(ws.list_bookmarks()[0].id),
+        ws.list_annotations(),
     ]
     for result in results:
         markup = result._repr_html_()

@@ -115,3 +115,28 @@ def test_module_example() -> None:
     import doctest
 
     assert doctest.testmod(_plot).failed == 0
+
+
+def test_every_time_series_plots_a_line_per_series(ws: Workspace, span: dict[str, str]) -> None:
+    """Event counts, property counts and the numeric segmentations draw what their .df holds."""
+    amount = 'properties["amount"]'
+    cases = [
+        (ws.event_counts(["Purchase", "Sign Up"], **span), "event", "count"),
+        (ws.property_counts("Purchase", "$os", **span), "value", "count"),
+        (ws.segmentation_numeric("Purchase", on=amount, **span), "bucket", "count"),
+        (ws.segmentation_sum("Purchase", on=amount, **span), None, "sum"),
+        (ws.segmentation_average("Purchase", on=amount, **span), None, "average"),
+    ]
+    for result, key, value in cases:
+        df = result.df
+        ax = result.plot().axes[0]
+        lines = ax.get_lines()
+        name = type(result).__name__
+        if key is None:  # one value per date: one line
+            assert len(lines) == 1, name
+            assert sum(lines[0].get_ydata()) == pytest.approx(df[value].sum()), name
+            continue
+        assert sorted(line.get_label() for line in lines) == sorted(df[key].unique()), name
+        for line in lines:
+            expected = df[df[key] == line.get_label()][value].sum()
+            assert sum(line.get_ydata()) == pytest.approx(expected), (name, line.get_label())

@@ -104,23 +104,19 @@ def draw(
 
 
 def chart(result: Any) -> str:
-    """``draw`` for a time-series result (one with ``dates`` and ``series``), with a newline.
+    """``draw`` for a time-series result (one with ``_plot_data``), ending with a newline.
 
     Anything else is a :class:`ValidationError` naming ``--format`` (exit code 3).
     """
     inner = getattr(result, "inner", result)  # a saved report wraps the result it holds
-    dates, series = getattr(inner, "dates", None), getattr(inner, "series", None)
-    if not isinstance(dates, list) or not isinstance(series, Mapping):
+    plot_data = getattr(inner, "_plot_data", None)
+    if not callable(plot_data):
         raise ValidationError(
             "--format chart draws time series (segmentation, event counts, property counts, "
             "numeric segmentation); use --format table for this command"
         )
-    return draw(dates, series, title=_title(inner)) + "\n"
-
-
-def _title(result: Any) -> str:
-    first = str(result).splitlines()[0] if str(result) else type(result).__name__
-    return first
+    dates, series, _ = plot_data()
+    return draw(dates, series, title=str(inner).splitlines()[0]) + "\n"
 
 
 __all__ = ["BLOCKS", "chart", "draw", "sparkline"]
