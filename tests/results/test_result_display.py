@@ -18,13 +18,13 @@ import pytest
 from mixpanel_data._workspace import Workspace
 from mixpanel_data.results import (
     FunnelResult,
-    ResultList,
     RetentionResult,
     SegmentationResult,
     _html,
     listing,
 )
 from mixpanel_data.results._base import ResultBase
+from mixpanel_data.results.listing import ResultList
 
 
 class _Table(HTMLParser):
