@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import doctest
 import json
+from pathlib import Path
 
 from cli_helpers import MpRunner
 
@@ -70,8 +71,28 @@ def test_chart_of_a_non_time_series_is_a_usage_error(mp: MpRunner, span: tuple[s
     run = mp("query", "retention", "--born", "Sign Up", "--from", span[0], "--to", span[1],
              "-f", "chart")  # fmt: skip
     assert run.code == 3, str(run)
-    assert "--format chart draws time series" in run.error_line()
+    assert "chart draws time series only: mp query event-counts" in run.stderr
     assert run.stdout == ""
+
+
+def test_chart_is_refused_before_a_fetch_starts(
+    mp: MpRunner, span: tuple[str, str], sb_env: dict[str, str]
+) -> None:
+    run = mp("fetch", "events", "--from", span[0], "--to", span[1], "--no-progress", "-f", "chart")
+    assert run.code == 3, str(run)
+    assert "--format" in run.stderr and "chart draws time series only" in run.stderr
+    data = Path(sb_env["MP_DATA_DIR"])
+    assert not data.exists() or not list(data.rglob("*.duckdb"))  # nothing fetched
+    again = mp("fetch", "events", "--from", span[0], "--to", span[0], "--no-progress")
+    assert again.code == 0, str(again)
+    assert list(data.rglob("*.duckdb"))  # where the refused fetch would have written
+
+
+def test_chart_from_the_environment_too(mp: MpRunner, span: tuple[str, str]) -> None:
+    run = mp("query", "segmentation", "-e", "Sign Up", "--from", span[0], "--to", span[1],
+             env_extra={"MP_FORMAT": "chart"})  # fmt: skip
+    assert run.code == 0, str(run)
+    assert "┤" in run.stdout and "└" in run.stdout
 
 
 def test_wide_ranges_fold_into_the_width() -> None:

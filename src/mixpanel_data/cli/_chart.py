@@ -28,6 +28,18 @@ BLOCKS = " ▁▂▃▄▅▆▇█"
 """Eighths of a cell, from empty to full."""
 SEGMENT_ROWS = 8
 """Sparklines shown; the rest are counted on one line."""
+CHART_COMMANDS = frozenset(
+    {
+        "segmentation",
+        "segmentation-numeric",
+        "segmentation-sum",
+        "segmentation-average",
+        "event-counts",
+        "property-counts",
+        "saved-report",  # an Insights report is a time series; others are refused on output
+    }
+)
+"""The `mp query` commands whose answer ``--format chart`` can draw."""
 
 
 def _fold(values: Sequence[float], width: int) -> list[float]:
@@ -103,6 +115,23 @@ def draw(
     return "\n".join(lines)
 
 
+def refuse_chart(ctx: Any) -> None:
+    """Raise ``typer.BadParameter`` (exit 3) unless ``ctx`` is a command in :data:`CHART_COMMANDS`.
+
+    Checked while the arguments are parsed, so `mp fetch events -f chart` fails before fetching.
+    """
+    import typer
+
+    words: list[str] = []
+    while ctx is not None:  # "mp", "query", "segmentation" (or one context named "mp query ...")
+        words[:0] = str(ctx.info_name or "").split()
+        ctx = ctx.parent
+    if words[-2:-1] == ["query"] and words[-1] in CHART_COMMANDS:
+        return
+    names = ", ".join(sorted(CHART_COMMANDS))
+    raise typer.BadParameter(f"chart draws time series only: mp query {names}")
+
+
 def chart(result: Any) -> str:
     """``draw`` for a time-series result (one with ``_plot_data``), ending with a newline.
 
@@ -119,4 +148,4 @@ def chart(result: Any) -> str:
     return draw(dates, series, title=str(inner).splitlines()[0]) + "\n"
 
 
-__all__ = ["BLOCKS", "chart", "draw", "sparkline"]
+__all__ = ["BLOCKS", "CHART_COMMANDS", "chart", "draw", "refuse_chart", "sparkline"]
