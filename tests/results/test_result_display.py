@@ -188,6 +188,15 @@ def test_discovery_lists_are_lists_with_a_frame(ws: Workspace) -> None:
     assert "payment_method" in set(props.df["property"])
 
 
+def test_local_tables_are_a_list_with_a_frame(ws: Workspace, span: dict[str, str]) -> None:
+    fetched = ws.fetch_events("display_events", **span, progress=False)
+    tables = ws.tables()
+    assert isinstance(tables, list)
+    row = tables.df[tables.df["name"] == "display_events"]
+    assert list(row["row_count"]) == [fetched.rows]
+    assert f"{len(tables)} table(s)" in tables._repr_html_()
+
+
 def test_discovery_list_display_counts_items(ws: Workspace) -> None:
     events = ws.list_events()
     markup = events._repr_html_()
