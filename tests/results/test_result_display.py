@@ -215,3 +215,26 @@ def test_docstring_examples() -> None:
     for module in (_html, listing):
         failed, _ = doctest.testmod(module)
         assert failed == 0, module.__name__
+
+
+def test_empty_results_show_their_heading_and_no_rows() -> None:
+    empty = [
+        SegmentationResult.from_response(
+            {"data": {"series": [], "values": {}}}, event="E", from_date="a", to_date="b"
+        ),
+        FunnelResult.from_response({"data": {}}, funnel_id=1, from_date="a", to_date="b"),
+        RetentionResult.from_response(
+            {}, born_event="E", return_event=None, from_date="a", to_date="b"
+        ),
+    ]
+    for result in empty:
+        table = table_of(result._repr_html_())
+        assert table.headers and table.rows == [], type(result).__name__
+        assert str(result).splitlines()[0].split()[0] in result._repr_markdown_()
+
+
+def test_a_segment_named_date_keeps_its_column() -> None:
+    raw = {"data": {"series": ["2026-10-01"], "values": {"date": {"2026-10-01": 2}}}}
+    result = SegmentationResult.from_response(raw, event="E", from_date="x", to_date="x")
+    table = table_of(result._repr_html_())
+    assert table.headers == ["date", "date"] and table.rows == [["2026-10-01", "2"]]

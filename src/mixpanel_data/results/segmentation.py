@@ -103,8 +103,10 @@ class SegmentationResult(TimeSeries, ResultBase):
         """One row per date, one column per segment (largest first)."""
         import pandas as pd
 
-        columns = {s: [self.series[s].get(d) for d in self.dates] for s in self.segments}
-        return pd.DataFrame({"date": [date_part(d) for d in self.dates], **columns})
+        by_segment = {s: [self.series[s].get(d) for d in self.dates] for s in self.segments}
+        table = pd.DataFrame(by_segment)
+        table.insert(0, "date", [date_part(d) for d in self.dates], allow_duplicates=True)
+        return table
 
     def _plot_data(self) -> tuple[list[str], dict[str, dict[str, int | float]], str]:
         return self.dates, self.series, f"{self.event} ({self.type}) by {self.unit}"
