@@ -128,3 +128,23 @@ def test_segmentation_sum_chart(mp: MpRunner, span: tuple[str, str]) -> None:
     assert len(sparks) == 1 and sparks[0].startswith("Purchase")
     total = sum(results.values())
     assert sparks[0].rstrip().endswith(f"{total:,.0f}" if total >= 100 else f"{total:,.2f}")
+
+
+def test_saved_insights_report_chart(mp: MpRunner) -> None:
+    listed = mp("inspect", "bookmarks", "-f", "json")
+    assert listed.code == 0, str(listed)
+    by_type = {b["type"]: b["id"] for b in json.loads(listed.stdout)}
+    answer = _json(mp, "query", "saved-report", str(by_type["insights"]))
+    run = mp("query", "saved-report", str(by_type["insights"]), "-f", "chart")
+    assert run.code == 0, str(run)
+
+    def numbers(node: object) -> float:
+        if isinstance(node, dict):
+            return sum(numbers(v) for v in node.values())
+        return node if isinstance(node, int | float) and not isinstance(node, bool) else 0
+
+    total = numbers(answer["series"])
+    assert f"total {total:,.0f}" in run.stdout
+    flows = mp("query", "saved-report", str(by_type["flows"]), "-f", "chart")
+    assert flows.code == 3, str(flows)
+    assert "--format chart draws time series" in flows.error_line()

@@ -10,13 +10,14 @@ import builtins
 import math
 from typing import Any
 
+import pandas as pd
 import pytest
 from matplotlib.collections import QuadMesh
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 
 from mixpanel_data._workspace import Workspace
-from mixpanel_data.exceptions import ConfigError
+from mixpanel_data.exceptions import ConfigError, ValidationError
 from mixpanel_data.results import SegmentationResult, _plot
 
 
@@ -140,3 +141,26 @@ def test_every_time_series_plots_a_line_per_series(ws: Workspace, span: dict[str
         for line in lines:
             expected = df[df[key] == line.get_label()][value].sum()
             assert sum(line.get_ydata()) == pytest.approx(expected), (name, line.get_label())
+
+
+def test_saved_reports_plot_what_they_hold(ws: Workspace) -> None:
+    """Insights: a line per metric (and segment); funnels and retention: their own pictures."""
+    kinds = {b.type: b.id for b in ws.list_bookmarks()}
+    insights = ws.saved_report(kinds["insights"])
+    df = insights.df
+    pairs = zip(df["metric"], df["segment"], strict=True)
+    names = {m if pd.isna(s) else f"{m} / {s}" for m, s in pairs}
+    lines = insights.plot().axes[0].get_lines()
+    assert {line.get_label() for line in lines} == names
+    assert sum(sum(line.get_ydata()) for line in lines) == pytest.approx(df["value"].sum())
+
+    funnel = ws.saved_report(kinds["funnels"])
+    assert funnel.funnel is not None
+    assert len(funnel.plot().axes[0].patches) == len(funnel.funnel.steps)
+
+    retention = ws.saved_report(kinds["retention"])
+    assert retention.retention is not None
+    assert len(retention.plot().axes) == 2  # heat map and colour bar
+
+    with pytest.raises(ValidationError, match="flows report has no plot"):
+        ws.saved_report(kinds["flows"]).plot()

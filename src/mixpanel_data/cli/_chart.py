@@ -36,7 +36,7 @@ CHART_COMMANDS = frozenset(
         "segmentation-average",
         "event-counts",
         "property-counts",
-        "saved-report",  # an Insights report is a time series; others are refused on output
+        "saved-report",  # Insights reports are time series; the others are refused on output
     }
 )
 """The `mp query` commands whose answer ``--format chart`` can draw."""
@@ -137,7 +137,7 @@ def chart(result: Any) -> str:
 
     Anything else is a :class:`ValidationError` naming ``--format`` (exit code 3).
     """
-    inner = getattr(result, "inner", result)  # a saved report wraps the result it holds
+    inner = getattr(result, "inner", None) or result  # a saved funnel, retention or flows report
     plot_data = getattr(inner, "_plot_data", None)
     if not callable(plot_data):
         raise ValidationError(
