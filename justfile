@@ -78,6 +78,14 @@ bench NAME="fetch" *ARGS: sync
 bench-startup *ARGS: sync
     uv run --no-sync python scripts/bench_startup.py "$@"
 
+# Build the docs site into build/site (mkdocs --strict: any warning fails)
+docs: sync
+    NO_MKDOCS_2_WARNING=1 uv run --no-sync mkdocs build --strict
+
+# Serve the docs site with live reload on http://127.0.0.1:8000
+docs-serve: sync
+    NO_MKDOCS_2_WARNING=1 uv run --no-sync mkdocs serve --dev-addr 127.0.0.1:8000
+
 # Execute examples/quickstart.ipynb top to bottom (its own sandbox); the run is saved to build/
 notebook: sync
     mkdir -p build
@@ -89,5 +97,5 @@ check-wheel: sync
     uv run --no-sync python scripts/check_wheel.py
 
 # Everything CI runs
-ci: check-generated lint typecheck test check-wheel
+ci: check-generated lint typecheck docs test check-wheel
 

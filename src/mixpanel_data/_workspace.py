@@ -630,9 +630,9 @@ class Workspace(ManagementMethods):
         """Run SQL and return the rows as tuples."""
         return self.storage.sql_rows(query)
 
-    def tables(self) -> list[TableInfo]:
-        """Tables in the local store, with what was fetched into them."""
-        return self.storage.tables()
+    def tables(self) -> ResultList[TableInfo]:
+        """Tables in the local store, with what was fetched into them (a list with ``.df``)."""
+        return ResultList(self.storage.tables(), column="table")
 
     def schema(self, table: str) -> TableSchema:
         """Columns of ``table``."""

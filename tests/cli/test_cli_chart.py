@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import doctest
 import json
+from pathlib import Path
 
 from cli_helpers import MpRunner
 
@@ -70,8 +71,28 @@ def test_chart_of_a_non_time_series_is_a_usage_error(mp: MpRunner, span: tuple[s
     run = mp("query", "retention", "--born", "Sign Up", "--from", span[0], "--to", span[1],
              "-f", "chart")  # fmt: skip
     assert run.code == 3, str(run)
-    assert "--format chart draws time series" in run.error_line()
+    assert "chart draws time series only: mp query event-counts" in run.stderr
     assert run.stdout == ""
+
+
+def test_chart_is_refused_before_a_fetch_starts(
+    mp: MpRunner, span: tuple[str, str], sb_env: dict[str, str]
+) -> None:
+    run = mp("fetch", "events", "--from", span[0], "--to", span[1], "--no-progress", "-f", "chart")
+    assert run.code == 3, str(run)
+    assert "--format" in run.stderr and "chart draws time series only" in run.stderr
+    data = Path(sb_env["MP_DATA_DIR"])
+    assert not data.exists() or not list(data.rglob("*.duckdb"))  # nothing fetched
+    again = mp("fetch", "events", "--from", span[0], "--to", span[0], "--no-progress")
+    assert again.code == 0, str(again)
+    assert list(data.rglob("*.duckdb"))  # where the refused fetch would have written
+
+
+def test_chart_from_the_environment_too(mp: MpRunner, span: tuple[str, str]) -> None:
+    run = mp("query", "segmentation", "-e", "Sign Up", "--from", span[0], "--to", span[1],
+             env_extra={"MP_FORMAT": "chart"})  # fmt: skip
+    assert run.code == 0, str(run)
+    assert "┤" in run.stdout and "└" in run.stdout
 
 
 def test_wide_ranges_fold_into_the_width() -> None:
@@ -93,3 +114,37 @@ def test_zero_series_draws_an_empty_chart() -> None:
 def test_eighths() -> None:
     assert sparkline([1, 8]) == BLOCKS[1] + BLOCKS[8]
     assert doctest.testmod(_chart).failed == 0
+
+
+def test_segmentation_sum_chart(mp: MpRunner, span: tuple[str, str]) -> None:
+    args = ["query", "segmentation-sum", "-e", "Purchase", "--on", "amount"]
+    args += ["--from", span[0], "--to", span[1]]
+    answer = _json(mp, *args)
+    results: dict[str, float] = answer["results"]  # type: ignore[assignment]
+    run = mp(*args, "-f", "chart")
+    assert run.code == 0, str(run)
+    _, columns, sparks = _parts(run.stdout)
+    assert all(len(row) == len(results) for row in columns)
+    assert len(sparks) == 1 and sparks[0].startswith("Purchase")
+    total = sum(results.values())
+    assert sparks[0].rstrip().endswith(f"{total:,.0f}" if total >= 100 else f"{total:,.2f}")
+
+
+def test_saved_insights_report_chart(mp: MpRunner) -> None:
+    listed = mp("inspect", "bookmarks", "-f", "json")
+    assert listed.code == 0, str(listed)
+    by_type = {b["type"]: b["id"] for b in json.loads(listed.stdout)}
+    answer = _json(mp, "query", "saved-report", str(by_type["insights"]))
+    run = mp("query", "saved-report", str(by_type["insights"]), "-f", "chart")
+    assert run.code == 0, str(run)
+
+    def numbers(node: object) -> float:
+        if isinstance(node, dict):
+            return sum(numbers(v) for v in node.values())
+        return node if isinstance(node, int | float) and not isinstance(node, bool) else 0
+
+    total = numbers(answer["series"])
+    assert f"total {total:,.0f}" in run.stdout
+    flows = mp("query", "saved-report", str(by_type["flows"]), "-f", "chart")
+    assert flows.code == 3, str(flows)
+    assert "--format chart draws time series" in flows.error_line()

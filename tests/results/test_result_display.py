@@ -18,13 +18,13 @@ import pytest
 from mixpanel_data._workspace import Workspace
 from mixpanel_data.results import (
     FunnelResult,
-    ResultList,
     RetentionResult,
     SegmentationResult,
     _html,
     listing,
 )
 from mixpanel_data.results._base import ResultBase
+from mixpanel_data.results.listing import ResultList
 
 
 class _Table(HTMLParser):
@@ -121,6 +121,10 @@ def test_every_result_type_displays(ws: Workspace, span: dict[str, str]) -> None
             {"a": span["from_date"], "b": span["to_date"]},
         ),
         ws.info(),
+        ws.flows("Sign Up", **span),
+        ws.activity_feed(["user-00001", "user-00002"], **span),
+        ws.saved_report(ws.list_bookmarks()[0].id),
+        ws.list_annotations(),
     ]
     for result in results:
         markup = result._repr_html_()
@@ -184,6 +188,15 @@ def test_discovery_lists_are_lists_with_a_frame(ws: Workspace) -> None:
     assert "payment_method" in set(props.df["property"])
 
 
+def test_local_tables_are_a_list_with_a_frame(ws: Workspace, span: dict[str, str]) -> None:
+    fetched = ws.fetch_events("display_events", **span, progress=False)
+    tables = ws.tables()
+    assert isinstance(tables, list)
+    row = tables.df[tables.df["name"] == "display_events"]
+    assert list(row["row_count"]) == [fetched.rows]
+    assert f"{len(tables)} table(s)" in tables._repr_html_()
+
+
 def test_discovery_list_display_counts_items(ws: Workspace) -> None:
     events = ws.list_events()
     markup = events._repr_html_()
@@ -202,3 +215,26 @@ def test_docstring_examples() -> None:
     for module in (_html, listing):
         failed, _ = doctest.testmod(module)
         assert failed == 0, module.__name__
+
+
+def test_empty_results_show_their_heading_and_no_rows() -> None:
+    empty = [
+        SegmentationResult.from_response(
+            {"data": {"series": [], "values": {}}}, event="E", from_date="a", to_date="b"
+        ),
+        FunnelResult.from_response({"data": {}}, funnel_id=1, from_date="a", to_date="b"),
+        RetentionResult.from_response(
+            {}, born_event="E", return_event=None, from_date="a", to_date="b"
+        ),
+    ]
+    for result in empty:
+        table = table_of(result._repr_html_())
+        assert table.headers and table.rows == [], type(result).__name__
+        assert str(result).splitlines()[0].split()[0] in result._repr_markdown_()
+
+
+def test_a_segment_named_date_keeps_its_column() -> None:
+    raw = {"data": {"series": ["2026-10-01"], "values": {"date": {"2026-10-01": 2}}}}
+    result = SegmentationResult.from_response(raw, event="E", from_date="x", to_date="x")
+    table = table_of(result._repr_html_())
+    assert table.headers == ["date", "date"] and table.rows == [["2026-10-01", "2"]]

@@ -10,13 +10,14 @@ import builtins
 import math
 from typing import Any
 
+import pandas as pd
 import pytest
 from matplotlib.collections import QuadMesh
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 
 from mixpanel_data._workspace import Workspace
-from mixpanel_data.exceptions import ConfigError
+from mixpanel_data.exceptions import ConfigError, ValidationError
 from mixpanel_data.results import SegmentationResult, _plot
 
 
@@ -115,3 +116,51 @@ def test_module_example() -> None:
     import doctest
 
     assert doctest.testmod(_plot).failed == 0
+
+
+def test_every_time_series_plots_a_line_per_series(ws: Workspace, span: dict[str, str]) -> None:
+    """Event counts, property counts and the numeric segmentations draw what their .df holds."""
+    amount = 'properties["amount"]'
+    cases = [
+        (ws.event_counts(["Purchase", "Sign Up"], **span), "event", "count"),
+        (ws.property_counts("Purchase", "$os", **span), "value", "count"),
+        (ws.segmentation_numeric("Purchase", on=amount, **span), "bucket", "count"),
+        (ws.segmentation_sum("Purchase", on=amount, **span), None, "sum"),
+        (ws.segmentation_average("Purchase", on=amount, **span), None, "average"),
+    ]
+    for result, key, value in cases:
+        df = result.df
+        ax = result.plot().axes[0]
+        lines = ax.get_lines()
+        name = type(result).__name__
+        if key is None:  # one value per date: one line
+            assert len(lines) == 1, name
+            assert sum(lines[0].get_ydata()) == pytest.approx(df[value].sum()), name
+            continue
+        assert sorted(line.get_label() for line in lines) == sorted(df[key].unique()), name
+        for line in lines:
+            expected = df[df[key] == line.get_label()][value].sum()
+            assert sum(line.get_ydata()) == pytest.approx(expected), (name, line.get_label())
+
+
+def test_saved_reports_plot_what_they_hold(ws: Workspace) -> None:
+    """Insights: a line per metric (and segment); funnels and retention: their own pictures."""
+    kinds = {b.type: b.id for b in ws.list_bookmarks()}
+    insights = ws.saved_report(kinds["insights"])
+    df = insights.df
+    pairs = zip(df["metric"], df["segment"], strict=True)
+    names = {m if pd.isna(s) else f"{m} / {s}" for m, s in pairs}
+    lines = insights.plot().axes[0].get_lines()
+    assert {line.get_label() for line in lines} == names
+    assert sum(sum(line.get_ydata()) for line in lines) == pytest.approx(df["value"].sum())
+
+    funnel = ws.saved_report(kinds["funnels"])
+    assert funnel.funnel is not None
+    assert len(funnel.plot().axes[0].patches) == len(funnel.funnel.steps)
+
+    retention = ws.saved_report(kinds["retention"])
+    assert retention.retention is not None
+    assert len(retention.plot().axes) == 2  # heat map and colour bar
+
+    with pytest.raises(ValidationError, match="flows report has no plot"):
+        ws.saved_report(kinds["flows"]).plot()

@@ -28,6 +28,18 @@ BLOCKS = " ▁▂▃▄▅▆▇█"
 """Eighths of a cell, from empty to full."""
 SEGMENT_ROWS = 8
 """Sparklines shown; the rest are counted on one line."""
+CHART_COMMANDS = frozenset(
+    {
+        "segmentation",
+        "segmentation-numeric",
+        "segmentation-sum",
+        "segmentation-average",
+        "event-counts",
+        "property-counts",
+        "saved-report",  # Insights reports are time series; the others are refused on output
+    }
+)
+"""The `mp query` commands whose answer ``--format chart`` can draw."""
 
 
 def _fold(values: Sequence[float], width: int) -> list[float]:
@@ -103,24 +115,37 @@ def draw(
     return "\n".join(lines)
 
 
+def refuse_chart(ctx: Any) -> None:
+    """Raise ``typer.BadParameter`` (exit 3) unless ``ctx`` is a command in :data:`CHART_COMMANDS`.
+
+    Checked while the arguments are parsed, so `mp fetch events -f chart` fails before fetching.
+    """
+    import typer
+
+    words: list[str] = []
+    while ctx is not None:  # "mp", "query", "segmentation" (or one context named "mp query ...")
+        words[:0] = str(ctx.info_name or "").split()
+        ctx = ctx.parent
+    if words[-2:-1] == ["query"] and words[-1] in CHART_COMMANDS:
+        return
+    names = ", ".join(sorted(CHART_COMMANDS))
+    raise typer.BadParameter(f"chart draws time series only: mp query {names}")
+
+
 def chart(result: Any) -> str:
-    """``draw`` for a time-series result (one with ``dates`` and ``series``), with a newline.
+    """``draw`` for a time-series result (one with ``_plot_data``), ending with a newline.
 
     Anything else is a :class:`ValidationError` naming ``--format`` (exit code 3).
     """
-    inner = getattr(result, "inner", result)  # a saved report wraps the result it holds
-    dates, series = getattr(inner, "dates", None), getattr(inner, "series", None)
-    if not isinstance(dates, list) or not isinstance(series, Mapping):
+    inner = getattr(result, "inner", None) or result  # a saved funnel, retention or flows report
+    plot_data = getattr(inner, "_plot_data", None)
+    if not callable(plot_data):
         raise ValidationError(
             "--format chart draws time series (segmentation, event counts, property counts, "
             "numeric segmentation); use --format table for this command"
         )
-    return draw(dates, series, title=_title(inner)) + "\n"
+    dates, series, _ = plot_data()
+    return draw(dates, series, title=str(inner).splitlines()[0]) + "\n"
 
 
-def _title(result: Any) -> str:
-    first = str(result).splitlines()[0] if str(result) else type(result).__name__
-    return first
-
-
-__all__ = ["BLOCKS", "chart", "draw", "sparkline"]
+__all__ = ["BLOCKS", "CHART_COMMANDS", "chart", "draw", "refuse_chart", "sparkline"]

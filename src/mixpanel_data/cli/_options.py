@@ -24,6 +24,16 @@ import typer
 from mixpanel_data.cli import _state
 from mixpanel_data.cli._output import Format, err
 
+
+def _format(ctx: typer.Context, value: Format) -> Format:
+    """Refuse ``chart`` before a command that draws no time series does any work."""
+    if value is Format.chart:
+        from mixpanel_data.cli._chart import refuse_chart
+
+        refuse_chart(ctx)
+    return value
+
+
 FormatOpt = Annotated[
     Format,
     typer.Option(
@@ -31,6 +41,7 @@ FormatOpt = Annotated[
         "-f",
         envvar="MP_FORMAT",
         help="json, jsonl, table, csv, plain, or chart (time series).",
+        callback=_format,
     ),
 ]
 DbOpt = Annotated[

@@ -18,7 +18,6 @@ from mixpanel_data.results.flows import FlowNode, FlowPath, FlowsResult, FlowTra
 from mixpanel_data.results.frequency import FrequencyResult
 from mixpanel_data.results.funnel import FunnelResult, FunnelStep
 from mixpanel_data.results.jql import JQLResult
-from mixpanel_data.results.listing import ResultList
 from mixpanel_data.results.local import FetchResult, WorkspaceInfo
 from mixpanel_data.results.management import Record, Records
 from mixpanel_data.results.numeric import (
@@ -51,7 +50,6 @@ __all__ = [
     "PropertyCountsResult",
     "Record",
     "Records",
-    "ResultList",
     "RetentionResult",
     "SavedCohort",
     "SavedReportResult",

@@ -27,6 +27,8 @@ from mixpanel_data.exceptions import DataError
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 DATE_DTYPE = "datetime64[ns]"
 TIME_DTYPE = "datetime64[ns, UTC]"
@@ -91,6 +93,33 @@ class ResultBase:
         from mixpanel_data.results._html import heading_of, markdown
 
         return markdown(heading_of(str(self)), self._display_frame())
+
+
+class TimeSeries:
+    """Mixin for results that hold a value per time bucket per segment: ``.plot()`` and what
+    ``mp ... --format chart`` draws. Subclasses say what to draw in :meth:`_plot_data`."""
+
+    def _plot_data(self) -> tuple[list[str], Mapping[str, Mapping[str, int | float]], str]:
+        """``(dates, {segment: {date: value}}, title)``."""
+        raise NotImplementedError  # pragma: no cover - every time series overrides it
+
+    def plot(self, *, ax: Axes | None = None, top: int = 10) -> Figure:
+        """A line chart over time, one line per segment (the ``top`` largest by total).
+
+        Needs matplotlib (``pip install 'mixpanel_data[plot]'``); without it, a
+        :class:`~mixpanel_data.exceptions.ConfigError` naming the extra. Pass ``ax`` to draw into
+        axes of your own; the figure is returned either way.
+
+        Example:
+            >>> seg = ws.segmentation("Purchase", from_date="2026-10-01",
+            ...                       to_date="2026-10-31", on="plan")  # doctest: +SKIP
+            >>> seg.plot().savefig("purchases.png")  # doctest: +SKIP
+        """
+        from mixpanel_data.results._plot import line_chart
+
+        dates, series, title = self._plot_data()
+        largest = sorted(series, key=lambda s: (-sum(series[s].values()), s))[:top]
+        return line_chart(dates, series, largest, title=title, ax=ax)
 
 
 # -- reading values -----------------------------------------------------------------------------
@@ -270,6 +299,7 @@ __all__ = [
     "TEXT_DTYPE",
     "TIME_DTYPE",
     "ResultBase",
+    "TimeSeries",
     "as_int",
     "as_list",
     "as_mapping",

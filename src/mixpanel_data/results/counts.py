@@ -14,7 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mixpanel_data.results._base import ResultBase, series_frame, series_table, short_table
+from mixpanel_data.results._base import (
+    ResultBase,
+    TimeSeries,
+    series_frame,
+    series_table,
+    short_table,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,7 +33,7 @@ def _totals(series: dict[str, dict[str, int | float]]) -> dict[str, int | float]
 
 
 @dataclass(frozen=True)
-class EventCountsResult(ResultBase):
+class EventCountsResult(TimeSeries, ResultBase):
     """Counts of several events per ``unit``.
 
     ``.df`` columns (one row per date × event returned, sorted by date, event):
@@ -81,6 +87,9 @@ class EventCountsResult(ResultBase):
     def _build_df(self) -> pd.DataFrame:
         return series_frame(self.series, "event")
 
+    def _plot_data(self) -> tuple[list[str], dict[str, dict[str, int | float]], str]:
+        return self.dates, self.series, f"Events ({self.type}) by {self.unit}"
+
     def __str__(self) -> str:
         head = (
             f"Event counts ({self.type}) of {len(self.events)} event(s), "
@@ -91,7 +100,7 @@ class EventCountsResult(ResultBase):
 
 
 @dataclass(frozen=True)
-class PropertyCountsResult(ResultBase):
+class PropertyCountsResult(TimeSeries, ResultBase):
     """Counts of ``event`` per value of ``property_name`` per ``unit``.
 
     ``.df`` columns (one row per date × value returned, sorted by date, value):
@@ -146,6 +155,10 @@ class PropertyCountsResult(ResultBase):
 
     def _build_df(self) -> pd.DataFrame:
         return series_frame(self.series, "value")
+
+    def _plot_data(self) -> tuple[list[str], dict[str, dict[str, int | float]], str]:
+        title = f"{self.event} by {self.property_name} ({self.type}), by {self.unit}"
+        return self.dates, self.series, title
 
     def __str__(self) -> str:
         head = (

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from mixpanel_data.results._base import (
     DATE_DTYPE,
     ResultBase,
+    TimeSeries,
     as_mapping,
     as_number,
     date_part,
@@ -39,7 +40,7 @@ def bucket_start(label: str) -> float:
 
 
 @dataclass(frozen=True)
-class NumericBucketResult(ResultBase):
+class NumericBucketResult(TimeSeries, ResultBase):
     """Counts of ``event`` per date in numeric ranges of ``property_expr``.
 
     ``.df`` columns (one row per date × bucket returned, sorted by date, then bucket lower bound):
@@ -108,6 +109,9 @@ class NumericBucketResult(ResultBase):
             .reset_index(drop=True)
         )
 
+    def _plot_data(self) -> tuple[list[str], dict[str, dict[str, int | float]], str]:
+        return self.dates, self.series, f"{self.event} by buckets of {self.property_expr}"
+
     def __str__(self) -> str:
         head = (
             f"Numeric buckets of {self.property_expr} on {self.event!r}, "
@@ -124,7 +128,7 @@ def _results_by_date(raw: Any, what: str) -> dict[str, int | float]:
 
 
 @dataclass(frozen=True)
-class NumericSumResult(ResultBase):
+class NumericSumResult(TimeSeries, ResultBase):
     """The sum of ``property_expr`` over ``event`` per date (non-numeric values count as 0).
 
     ``.df`` columns (one row per date, sorted):
@@ -176,6 +180,10 @@ class NumericSumResult(ResultBase):
             }
         )
 
+    def _plot_data(self) -> tuple[list[str], dict[str, dict[str, int | float]], str]:
+        title = f"Sum of {self.property_expr} on {self.event}, by {self.unit}"
+        return sorted(self.results), {self.event: dict(self.results)}, title
+
     def __str__(self) -> str:
         head = (
             f"Sum of {self.property_expr} on {self.event!r}, {self.from_date} to {self.to_date} "
@@ -186,7 +194,7 @@ class NumericSumResult(ResultBase):
 
 
 @dataclass(frozen=True)
-class NumericAverageResult(ResultBase):
+class NumericAverageResult(TimeSeries, ResultBase):
     """The average of ``property_expr`` over ``event`` per date (non-numeric values count as 0).
 
     ``.df`` columns (one row per date, sorted):
@@ -228,6 +236,10 @@ class NumericAverageResult(ResultBase):
                 "average": (list(self.results.values()), "float64"),
             }
         )
+
+    def _plot_data(self) -> tuple[list[str], dict[str, dict[str, int | float]], str]:
+        title = f"Average of {self.property_expr} on {self.event}, by {self.unit}"
+        return sorted(self.results), {self.event: dict(self.results)}, title
 
     def __str__(self) -> str:
         head = (

@@ -23,10 +23,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from mixpanel_data.exceptions import ValidationError
 from mixpanel_data.results._base import (
     DATE_DTYPE,
     TEXT_DTYPE,
     ResultBase,
+    TimeSeries,
     as_list,
     as_mapping,
     date_part,
@@ -41,6 +43,8 @@ from mixpanel_data.results.retention import RetentionResult
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 KINDS = ("insights", "funnels", "retention", "flows")
 
@@ -86,7 +90,7 @@ def _kind_from_headers(headers: list[str]) -> str:
 
 
 @dataclass(frozen=True)
-class SavedReportResult(ResultBase):
+class SavedReportResult(TimeSeries, ResultBase):
     """A saved report's data: Insights series, Funnels or Retention from ``/insights``, or Flows.
 
     ``.df`` for ``kind`` insights, funnels and retention (one row per number in ``series``, in
@@ -199,6 +203,34 @@ class SavedReportResult(ResultBase):
         for _, metric, _, value in flatten_series(self.series):
             out[metric] = out.get(metric, 0) + value
         return out
+
+    def _plot_data(self) -> tuple[list[str], dict[str, dict[str, int | float]], str]:
+        """An Insights report's numbers as ``{metric[ / segment]: {date: value}}``."""
+        series: dict[str, dict[str, int | float]] = {}
+        for date, metric, segment, value in flatten_series(self.series):
+            if date is None or isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            line = series.setdefault(metric if segment is None else f"{metric} / {segment}", {})
+            line[date] = line.get(date, 0) + value
+        dates = sorted({d for line in series.values() for d in line})
+        return dates, series, self.name or f"Saved report {self.bookmark_id}"
+
+    def plot(self, *, ax: Axes | None = None, top: int = 10) -> Figure:
+        """The report's picture: a line per metric (and segment) over time for Insights; the
+        funnel's bars or the retention heat map for those reports (flows have no plot).
+
+        Needs matplotlib (``pip install 'mixpanel_data[plot]'``).
+
+        Example:
+            >>> ws.saved_report(9001).plot().savefig("report.png")  # doctest: +SKIP
+        """
+        if self.funnel is not None:
+            return self.funnel.plot(ax=ax)
+        if self.retention is not None:
+            return self.retention.plot(ax=ax)
+        if self.flows is not None:
+            raise ValidationError("a flows report has no plot; use .df or .flows")
+        return super().plot(ax=ax, top=top)
 
     def _build_df(self) -> pd.DataFrame:
         if self.inner is not None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mixpanel_data.results._base import (
     ResultBase,
+    TimeSeries,
     date_part,
     series_frame,
     series_table,
@@ -24,15 +25,14 @@ from mixpanel_data.results._base import (
 
 if TYPE_CHECKING:
     import pandas as pd
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
 
 @dataclass(frozen=True)
-class SegmentationResult(ResultBase):
+class SegmentationResult(TimeSeries, ResultBase):
     """Counts of ``event`` per ``unit``, split by ``segment_property`` (when one was given).
 
-    Without ``on``, Mixpanel returns one segment named after the event.
+    Without ``on``, Mixpanel returns one segment named after the event. ``.plot()`` draws a line
+    per segment.
 
     ``.df`` columns (one row per date × segment that Mixpanel returned, sorted by date, segment):
 
@@ -103,22 +103,13 @@ class SegmentationResult(ResultBase):
         """One row per date, one column per segment (largest first)."""
         import pandas as pd
 
-        columns = {s: [self.series[s].get(d) for d in self.dates] for s in self.segments}
-        return pd.DataFrame({"date": [date_part(d) for d in self.dates], **columns})
+        by_segment = {s: [self.series[s].get(d) for d in self.dates] for s in self.segments}
+        table = pd.DataFrame(by_segment)
+        table.insert(0, "date", [date_part(d) for d in self.dates], allow_duplicates=True)
+        return table
 
-    def plot(self, *, ax: Axes | None = None, top: int = 10) -> Figure:
-        """A line chart of the counts over time, one line per segment (the ``top`` largest).
-
-        Needs matplotlib (``pip install 'mixpanel_data[plot]'``).
-
-        Example:
-            >>> fig = result.plot()          # doctest: +SKIP
-            >>> fig.savefig("signups.png")   # doctest: +SKIP
-        """
-        from mixpanel_data.results._plot import line_chart
-
-        title = f"{self.event} ({self.type}) by {self.unit}"
-        return line_chart(self.dates, self.series, self.segments[:top], title=title, ax=ax)
+    def _plot_data(self) -> tuple[list[str], dict[str, dict[str, int | float]], str]:
+        return self.dates, self.series, f"{self.event} ({self.type}) by {self.unit}"
 
     def __str__(self) -> str:
         on = f", on {self.segment_property}" if self.segment_property else ""
