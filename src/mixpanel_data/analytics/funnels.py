@@ -195,6 +195,43 @@ def _sql_timelines(
     return users
 
 
+def _sql_cells(
+    con: Db, window: Window, reach: Window, steps: Sequence[str], span: int, buckets: Buckets
+) -> dict[tuple[str, int], _Bucket]:
+    """Per entry bucket, the users reaching each step and their summed step times, computed in
+    DuckDB with one join per step. The same rules as :func:`match_steps` when no step name
+    repeats: a user enters once per bucket, at their first step-1 event in it; step ``k`` is
+    their first step-``k`` event at or after step ``k - 1``, no later than entry + ``span``."""
+    parts = [
+        f"ev AS (SELECT distinct_id AS u, event AS n, time AS t FROM {tables_of(con).events}"
+        " WHERE time >= ? AND time < ? AND list_contains(?::VARCHAR[], event))",
+        f"s1 AS (SELECT u, {buckets.sql('t')} AS b, min(t) AS t1 FROM ev"
+        " WHERE n = ? AND t >= ? AND t < ? GROUP BY u, b)",
+    ]
+    params: list[Any] = [reach.start, reach.end, list(steps), steps[0], window.start, window.end]
+    totals = ["SELECT b, 1 AS k, count(*), 0, 0 FROM s1 GROUP BY b"]
+    for k in range(2, len(steps) + 1):
+        parts.append(
+            f"s{k} AS (SELECT s.*, min(e.t) AS t{k} FROM s{k - 1} s JOIN ev e ON e.u = s.u"
+            f" AND e.n = ? AND e.t >= s.t{k - 1} AND e.t <= s.t1 + ? GROUP BY ALL)"
+        )
+        params += [steps[k - 1], span]
+        totals.append(
+            f"SELECT b, {k}, count(*), sum(t{k} - t{k - 1}), sum(t{k} - t1) FROM s{k} GROUP BY b"
+        )
+    sql = "WITH " + ", ".join(parts) + " " + " UNION ALL ".join(totals)
+    cells: dict[tuple[str, int], _Bucket] = {}
+    for bucket, k, users, since_previous, since_start in con.execute(sql, params).fetchall():
+        cell = cells.setdefault((OVERALL, int(bucket)), _Bucket())
+        if not cell.steps:
+            cell.steps = [_StepStats() for _ in steps]
+        stats = cell.steps[int(k) - 1]
+        stats.users = int(users)
+        stats.since_previous = int(since_previous or 0)
+        stats.since_start = int(since_start or 0)
+    return cells
+
+
 def funnel(
     con: Db,
     q: Query,
@@ -231,6 +268,10 @@ def funnel(
     steps = list(saved.steps)
     names = list(dict.fromkeys(steps))
     reach = Window(window.start, window.end + span)
+    if where is None and on is None and len(names) == len(steps):
+        fast = _sql_cells(con, window, reach, steps, span, buckets)
+        data = {buckets.key(b): _report(fast.get((OVERALL, b)), steps) for b in starts}
+        return {"meta": {"dates": [buckets.key(b) for b in starts]}, "data": data}
     # user -> timelines, and (with `on`) the rows of the step-1 events in the same order
     timelines: dict[str, dict[str, list[int]]]
     entry_rows: dict[str, list[EventRow]] = {}
