@@ -34,6 +34,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from mixpanel_data.analytics._bookmarks import (
+    Bookmark,
+    behavior_events,
+    behavior_of,
+    params_of,
+    with_saved_range,
+)
 from mixpanel_data.analytics._events import (
     DAY,
     Buckets,
@@ -232,16 +239,52 @@ def _sql_cells(
     return cells
 
 
+#: A conversion window saved in weeks or months counts 7 or 30 days per unit.
+_DAYS_PER = {"week": 7, "month": 30}
+
+
+def bookmark_funnel(saved: Bookmark) -> FunnelDef | None:
+    """The funnel a saved Funnels report (bookmark) defines: its behaviors' events as steps and
+    its conversion window (``None`` when it names fewer than one step).
+
+    Example:
+        >>> bookmark_funnel({"name": "f", "params": {"sections": {"show": [{"behavior": {
+        ...     "behaviors": [{"name": "A"}, {"name": "B"}], "conversionWindowDuration": 2,
+        ...     "conversionWindowUnit": "week"}}]}}})
+        FunnelDef(name='f', steps=('A', 'B'), length=14, length_unit='day')
+    """
+    behavior = behavior_of(params_of(saved))
+    steps = behavior_events(behavior)
+    if not steps:
+        return None
+    length = behavior.get("conversionWindowDuration", 30)
+    unit = str(behavior.get("conversionWindowUnit", "day"))
+    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+        length = 30
+    if unit in _DAYS_PER:
+        length, unit = length * _DAYS_PER[unit], "day"
+    if unit not in LENGTH_UNITS:
+        length, unit = 30, "day"
+    return FunnelDef(name=str(saved.get("name", "")), steps=steps, length=length, length_unit=unit)
+
+
 def funnel(
     con: Db,
     q: Query,
     *,
     today: date,
     funnels: Mapping[int, FunnelDef],
+    bookmarks: Mapping[int, Bookmark] | None = None,
 ) -> dict[str, Any]:
-    """``GET /api/query/funnels`` for a saved funnel of ``funnels`` (id -> definition)."""
+    """``GET /api/query/funnels`` for a saved funnel of ``funnels`` (id -> definition), or a
+    saved Funnels report of ``bookmarks`` by its id: its steps and window, and its own date
+    range when the request gives no dates."""
     funnel_id = integer(q, "funnel_id")
     saved = funnels.get(funnel_id)
+    report = (bookmarks or {}).get(funnel_id)
+    if saved is None and report is not None and report.get("type") == "funnels":
+        saved = bookmark_funnel(report)
+        q = with_saved_range(q, report, today)
     if saved is None:
         raise bad("funnel_id", f"funnel {funnel_id} does not exist")
     from_date, to_date = date_pair(q)

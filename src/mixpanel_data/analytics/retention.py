@@ -30,10 +30,18 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, Literal
 
+from mixpanel_data.analytics._bookmarks import (
+    Bookmark,
+    behavior_events,
+    behavior_of,
+    find,
+    params_of,
+    with_saved_range,
+)
 from mixpanel_data.analytics._events import (
     DAY,
     WEEK,
@@ -236,8 +244,30 @@ def _sql_birth_table(
     return out
 
 
-def retention(con: Db, q: Query, *, today: date) -> dict[str, Any]:
-    """``GET /api/query/retention``."""
+def saved_query(q: Query, bookmarks: Mapping[int, Bookmark], today: date) -> dict[str, str]:
+    """``q`` completed from the saved Retention report ``bookmark_id`` names: born and return
+    events, unit, and its own date range (relative to ``today``); what ``q`` gives wins."""
+    saved = find(bookmarks, integer(q, "bookmark_id"), ("retention",), missing_status=404)
+    behavior = behavior_of(params_of(saved))
+    events = behavior_events(behavior)
+    defaults: dict[str, str] = {}
+    if events:
+        defaults["born_event"] = events[0]
+    if len(events) > 1:
+        defaults["event"] = events[1]
+    unit = behavior.get("retentionUnit")
+    if unit in ("day", "week", "month"):
+        defaults["unit"] = str(unit)
+    return {**defaults, **with_saved_range(q, saved, today)}
+
+
+def retention(
+    con: Db, q: Query, *, today: date, bookmarks: Mapping[int, Bookmark] | None = None
+) -> dict[str, Any]:
+    """``GET /api/query/retention``; with ``bookmark_id``, a saved Retention report of
+    ``bookmarks`` (see :func:`saved_query`)."""
+    if optional(q, "bookmark_id") is not None:
+        q = saved_query(q, bookmarks or {}, today)
     from_date, to_date = date_pair(q)
     window = Window.of(from_date, to_date)
     kind = choice(q, "retention_type", ("birth", "compounded"), default="birth")
