@@ -28,6 +28,16 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+#: Longest min/max text kept by summarize (a JSON column's extremes are whole documents).
+MAX_TEXT = 60
+
+
+def _short(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        return value[: MAX_TEXT - 1] + "…"
+    return value
+
+
 def _columns(storage: StorageEngine, table: str) -> tuple[str, dict[str, str]]:
     """The table's name as stored and its columns (name -> type)."""
     found = storage.sql_rows(
@@ -85,8 +95,8 @@ def summarize(storage: StorageEngine, table: str) -> TableReport:
                 "type": kind,
                 "nulls": round(total * float(null_pct) / 100) if null_pct is not None else 0,
                 "distinct": int(distinct),
-                "min": low,
-                "max": high,
+                "min": _short(low),
+                "max": _short(high),
                 "mean": avg,
                 "q25": q25,
                 "q50": q50,
