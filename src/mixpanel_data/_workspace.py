@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         SavedCohort,
         SavedReportResult,
         SegmentationResult,
+        TableReport,
         TopEvent,
         WorkspaceInfo,
     )
@@ -652,6 +653,51 @@ class Workspace(ManagementMethods):
             tables=[t.name for t in data.tables],
             size_mb=round(data.size_bytes / 1e6, 3),
         )
+
+    def sample(self, table: str, n: int = 10, *, seed: int = 0) -> TableReport:
+        """``n`` rows of ``table`` picked at random (the same ``seed`` picks the same rows).
+
+        Example:
+            >>> ws.sample("events", 5).df                               # doctest: +SKIP
+        """
+        from mixpanel_data._services import table_inspect
+
+        return table_inspect.sample(self.storage, table, n, seed=seed)
+
+    def summarize(self, table: str) -> TableReport:
+        """Per column of ``table``: type, nulls, distinct values (approximate), min, max, mean
+        and quartiles.
+
+        Example:
+            >>> ws.summarize("events").df[["column", "nulls", "distinct"]]  # doctest: +SKIP
+        """
+        from mixpanel_data._services import table_inspect
+
+        return table_inspect.summarize(self.storage, table)
+
+    def property_keys(self, table: str, event: str | None = None) -> TableReport:
+        """The keys of ``table``'s ``properties``: JSON type, rows holding each and their share
+        (only ``event``'s rows when given).
+
+        Example:
+            >>> ws.property_keys("events", event="Purchase").df           # doctest: +SKIP
+        """
+        from mixpanel_data._services import table_inspect
+
+        return table_inspect.property_keys(self.storage, table, event)
+
+    def breakdown(
+        self, table: str, by: str, *, event: str | None = None, limit: int = 100
+    ) -> TableReport:
+        """Rows (and distinct users) of ``table`` per value of ``by``: a column, else a key of
+        ``properties``; most rows first.
+
+        Example:
+            >>> ws.breakdown("events", by="event_name").df               # doctest: +SKIP
+        """
+        from mixpanel_data._services import table_inspect
+
+        return table_inspect.breakdown(self.storage, table, by, event=event, limit=limit)
 
     def drop(self, *names: str) -> None:
         """Drop tables (all or nothing: an unknown name drops none)."""

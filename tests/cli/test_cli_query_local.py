@@ -117,3 +117,32 @@ def test_missing_db_file(env: dict[str, str], tmp_path: Path) -> None:
     )  # fmt: skip
     assert run.code == 4, str(run)
     assert "no database file" in run.error_line() and "--db" in run.error_line()
+
+
+def test_inspect_sample_summarize_keys_breakdown(env: dict[str, str], db: Path) -> None:
+    def mp(*args: str) -> str:
+        run = run_mp(*args, "--db", str(db), env=env)
+        assert run.code == 0, str(run)
+        return run.stdout
+
+    sql = "SELECT properties->>'plan' AS value, count(*) AS n FROM profiles GROUP BY 1"
+    expected = {row["value"]: row["n"] for row in json.loads(mp("query", "sql", sql, "-f", "json"))}
+    report = json.loads(mp("inspect", "breakdown", "profiles", "--by", "plan", "-f", "json"))
+    assert {row["value"]: row["rows"] for row in report["rows"]} == expected
+    keys = json.loads(mp("inspect", "keys", "events", "-e", "Purchase", "-f", "json"))
+    purchases = json.loads(
+        mp(
+            "query",
+            "sql",
+            "SELECT count(*) AS n FROM events WHERE event_name = 'Purchase'",
+            "-f",
+            "json",
+        )
+    )[0]["n"]
+    assert keys["total_rows"] == purchases > 0
+    assert all(0 < row["rows"] <= purchases for row in keys["rows"])
+    lines = mp("inspect", "sample", "events", "-n", "3", "-f", "jsonl").strip().splitlines()
+    assert len(lines) == 3 and all("event_name" in json.loads(line) for line in lines)
+    table = mp("inspect", "summarize", "events", "-f", "csv").splitlines()
+    assert table[0].startswith("column,type,nulls,distinct")
+    assert {line.split(",")[0] for line in table[1:]} >= {"event_name", "event_time", "properties"}

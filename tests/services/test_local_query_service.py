@@ -88,6 +88,12 @@ CASES: dict[str, Query] = {
     "funnel length user on": lambda s: s.funnel(
         7002, from_date=FROM, to_date=TO, length=2, length_unit="day", on='user["plan"]'
     ),
+    "funnel month where user": lambda s: s.funnel(
+        7001, from_date=FROM, to_date=TO, unit="month", where='user["plan"] != "free"'
+    ),
+    "frequency month": lambda s: s.frequency(
+        from_date=FROM, to_date=TO, unit="month", addiction_unit="day", event="Login"
+    ),
     "retention day": lambda s: s.retention("Sign Up", "Login", from_date=FROM, to_date=TO),
     "retention week compounded": lambda s: s.retention(
         "Sign Up",

@@ -42,6 +42,7 @@ from mixpanel_data.results import FunnelResult, SegmentationResult
 if TYPE_CHECKING:
     from mixpanel_data._services.discovery import DiscoveryService
     from mixpanel_data._storage.engine import StorageEngine
+    from mixpanel_data._storage.types import TableMetadata
     from mixpanel_data.analytics import FunnelDef
 
 
@@ -134,12 +135,11 @@ class StoreCaller:
             )
         return str(found[0][0])
 
-    def _last_day(self, table: str) -> dt.date:
+    def _last_day(self, table: str, meta: TableMetadata | None) -> dt.date:
         """The reports' "today": the last day the table was fetched for (its metadata), else
         the day of its last event, else today (UTC). A local answer is the answer Mixpanel gave
         at the end of the fetched range."""
         storage = self._storage()
-        meta = storage.get_metadata(table)
         if meta is not None and meta.to_date is not None:
             day: dt.date = meta.to_date
             return day
@@ -161,11 +161,14 @@ class StoreCaller:
             params.pop("profiles_table", None) or "profiles", "profiles_table", required=False
         )
         query = {k: _text(v) for k, v in params.items() if v is not None and k != "project_id"}
-        today = self._today or self._last_day(events)
+        meta = self._storage().get_metadata(events)
+        today = self._today or self._last_day(events, meta)
+        # A table the store loaded (fetch) was deduplicated on Mixpanel's key when written.
+        loaded = meta is not None and meta.type == "events"
         context = AnalyticsContext(today=today, funnels=dict(self.funnels))
         cursor = self._storage().connection.cursor()
         try:
-            tables = Tables.store(cursor, events, profiles)
+            tables = Tables.store(cursor, events, profiles, deduplicated=loaded)
             return ENDPOINTS[route](tables, query, context)
         except AnalyticsError as err:
             raise QueryError(

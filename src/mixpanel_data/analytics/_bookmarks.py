@@ -133,3 +133,32 @@ def _count(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise AnalyticsError(400, "the saved report's date range length must be a positive integer")
     return value
+
+
+def behavior_of(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The first shown behavior of a Funnels or Retention definition
+    (``sections.show[0].behavior``; empty when there is none)."""
+    sections = params.get("sections")
+    shows = sections.get("show") if isinstance(sections, Mapping) else None
+    first = shows[0] if isinstance(shows, list) and shows else None
+    behavior = first.get("behavior") if isinstance(first, Mapping) else None
+    return behavior if isinstance(behavior, Mapping) else {}
+
+
+def behavior_events(behavior: Mapping[str, Any]) -> list[str]:
+    """The event names of a behavior's ``behaviors`` (funnel steps; born and return events)."""
+    items = behavior.get("behaviors")
+    names = (
+        [b.get("name") for b in items if isinstance(b, Mapping)] if isinstance(items, list) else []
+    )
+    return [n for n in names if isinstance(n, str) and n]
+
+
+def with_saved_range(q: Mapping[str, str], saved: Bookmark, today: date) -> dict[str, str]:
+    """``q`` with ``from_date``/``to_date`` taken from the saved report's own range when the
+    request gives neither; the range is relative to ``today`` (the data's last day)."""
+    out = dict(q)
+    if "from_date" not in q and "to_date" not in q:
+        start, end = read_range(range_spec(params_of(saved)), today)
+        out["from_date"], out["to_date"] = start.isoformat(), end.isoformat()
+    return out

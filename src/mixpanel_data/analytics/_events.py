@@ -261,9 +261,17 @@ class Tables:
     profiles: str = "profiles"
 
     @staticmethod
-    def store(con: duckdb.DuckDBPyConnection, events: str, profiles: str | None) -> Tables:
+    def store(
+        con: duckdb.DuckDBPyConnection,
+        events: str,
+        profiles: str | None,
+        *,
+        deduplicated: bool = False,
+    ) -> Tables:
         """The local store's ``events`` table and ``profiles`` table (names as stored;
-        ``None``: no profiles, so ``user[...]`` reads find nothing)."""
+        ``None``: no profiles, so ``user[...]`` reads find nothing). ``deduplicated``: the
+        table holds no two rows with the same (event, distinct id, time, insert id) — the
+        store's load guarantees it — so the query-time dedup is skipped."""
         relation = (
             "(SELECT event_name AS event, CAST(epoch_ms(event_time) // 1000 AS BIGINT) AS time,"
             f" distinct_id, insert_id, properties FROM {_quoted(events)})"
@@ -273,7 +281,7 @@ class Tables:
             if profiles is not None
             else "(SELECT NULL::VARCHAR AS distinct_id, NULL::JSON AS properties WHERE false)"
         )
-        return Tables(con, dedup(relation), people)
+        return Tables(con, relation if deduplicated else dedup(relation), people)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> duckdb.DuckDBPyConnection:
         """Run ``sql`` on the connection."""

@@ -61,7 +61,7 @@ def _plain(report: Callable[..., Any]) -> Handler:
 
 
 def _with_funnels(con: Db, q: Mapping[str, str], context: AnalyticsContext) -> Any:
-    return funnel(con, q, today=context.today, funnels=context.funnels)
+    return funnel(con, q, today=context.today, funnels=context.funnels, bookmarks=context.bookmarks)
 
 
 def _with_bookmarks(report: Callable[..., Any]) -> Handler:
@@ -82,7 +82,7 @@ ENDPOINTS: dict[tuple[str, str], Handler] = {
     ("GET", "/api/query/events"): _plain(event_counts),
     ("GET", "/api/query/events/properties"): _plain(property_counts),
     ("GET", "/api/query/funnels"): _with_funnels,
-    ("GET", "/api/query/retention"): _plain(retention),
+    ("GET", "/api/query/retention"): _with_bookmarks(retention),
     ("GET", "/api/query/retention/addiction"): _plain(frequency),
     ("GET", "/api/query/insights"): _with_bookmarks(insights),
     ("GET", "/api/query/arb_funnels"): _with_bookmarks(flows),

@@ -34,6 +34,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from mixpanel_data.analytics._bookmarks import (
+    Bookmark,
+    behavior_events,
+    behavior_of,
+    params_of,
+    with_saved_range,
+)
 from mixpanel_data.analytics._events import (
     DAY,
     Buckets,
@@ -195,16 +202,89 @@ def _sql_timelines(
     return users
 
 
+def _sql_cells(
+    con: Db, window: Window, reach: Window, steps: Sequence[str], span: int, buckets: Buckets
+) -> dict[tuple[str, int], _Bucket]:
+    """Per entry bucket, the users reaching each step and their summed step times, computed in
+    DuckDB with one join per step. The same rules as :func:`match_steps` when no step name
+    repeats: a user enters once per bucket, at their first step-1 event in it; step ``k`` is
+    their first step-``k`` event at or after step ``k - 1``, no later than entry + ``span``."""
+    parts = [
+        f"ev AS (SELECT distinct_id AS u, event AS n, time AS t FROM {tables_of(con).events}"
+        " WHERE time >= ? AND time < ? AND list_contains(?::VARCHAR[], event))",
+        f"s1 AS (SELECT u, {buckets.sql('t')} AS b, min(t) AS t1 FROM ev"
+        " WHERE n = ? AND t >= ? AND t < ? GROUP BY u, b)",
+    ]
+    params: list[Any] = [reach.start, reach.end, list(steps), steps[0], window.start, window.end]
+    totals = ["SELECT b, 1 AS k, count(*), 0, 0 FROM s1 GROUP BY b"]
+    for k in range(2, len(steps) + 1):
+        parts.append(
+            f"s{k} AS (SELECT s.*, min(e.t) AS t{k} FROM s{k - 1} s JOIN ev e ON e.u = s.u"
+            f" AND e.n = ? AND e.t >= s.t{k - 1} AND e.t <= s.t1 + ? GROUP BY ALL)"
+        )
+        params += [steps[k - 1], span]
+        totals.append(
+            f"SELECT b, {k}, count(*), sum(t{k} - t{k - 1}), sum(t{k} - t1) FROM s{k} GROUP BY b"
+        )
+    sql = "WITH " + ", ".join(parts) + " " + " UNION ALL ".join(totals)
+    cells: dict[tuple[str, int], _Bucket] = {}
+    for bucket, k, users, since_previous, since_start in con.execute(sql, params).fetchall():
+        cell = cells.setdefault((OVERALL, int(bucket)), _Bucket())
+        if not cell.steps:
+            cell.steps = [_StepStats() for _ in steps]
+        stats = cell.steps[int(k) - 1]
+        stats.users = int(users)
+        stats.since_previous = int(since_previous or 0)
+        stats.since_start = int(since_start or 0)
+    return cells
+
+
+#: A conversion window saved in weeks or months counts 7 or 30 days per unit.
+_DAYS_PER = {"week": 7, "month": 30}
+
+
+def bookmark_funnel(saved: Bookmark) -> FunnelDef | None:
+    """The funnel a saved Funnels report (bookmark) defines: its behaviors' events as steps and
+    its conversion window (``None`` when it names fewer than one step).
+
+    Example:
+        >>> bookmark_funnel({"name": "f", "params": {"sections": {"show": [{"behavior": {
+        ...     "behaviors": [{"name": "A"}, {"name": "B"}], "conversionWindowDuration": 2,
+        ...     "conversionWindowUnit": "week"}}]}}})
+        FunnelDef(name='f', steps=('A', 'B'), length=14, length_unit='day')
+    """
+    behavior = behavior_of(params_of(saved))
+    steps = behavior_events(behavior)
+    if not steps:
+        return None
+    length = behavior.get("conversionWindowDuration", 30)
+    unit = str(behavior.get("conversionWindowUnit", "day"))
+    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+        length = 30
+    if unit in _DAYS_PER:
+        length, unit = length * _DAYS_PER[unit], "day"
+    if unit not in LENGTH_UNITS:
+        length, unit = 30, "day"
+    return FunnelDef(name=str(saved.get("name", "")), steps=steps, length=length, length_unit=unit)
+
+
 def funnel(
     con: Db,
     q: Query,
     *,
     today: date,
     funnels: Mapping[int, FunnelDef],
+    bookmarks: Mapping[int, Bookmark] | None = None,
 ) -> dict[str, Any]:
-    """``GET /api/query/funnels`` for a saved funnel of ``funnels`` (id -> definition)."""
+    """``GET /api/query/funnels`` for a saved funnel of ``funnels`` (id -> definition), or a
+    saved Funnels report of ``bookmarks`` by its id: its steps and window, and its own date
+    range when the request gives no dates."""
     funnel_id = integer(q, "funnel_id")
     saved = funnels.get(funnel_id)
+    report = (bookmarks or {}).get(funnel_id)
+    if saved is None and report is not None and report.get("type") == "funnels":
+        saved = bookmark_funnel(report)
+        q = with_saved_range(q, report, today)
     if saved is None:
         raise bad("funnel_id", f"funnel {funnel_id} does not exist")
     from_date, to_date = date_pair(q)
@@ -231,6 +311,10 @@ def funnel(
     steps = list(saved.steps)
     names = list(dict.fromkeys(steps))
     reach = Window(window.start, window.end + span)
+    if where is None and on is None and len(names) == len(steps):
+        fast = _sql_cells(con, window, reach, steps, span, buckets)
+        data = {buckets.key(b): _report(fast.get((OVERALL, b)), steps) for b in starts}
+        return {"meta": {"dates": [buckets.key(b) for b in starts]}, "data": data}
     # user -> timelines, and (with `on`) the rows of the step-1 events in the same order
     timelines: dict[str, dict[str, list[int]]]
     entry_rows: dict[str, list[EventRow]] = {}

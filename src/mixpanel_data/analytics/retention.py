@@ -30,10 +30,18 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, Literal
 
+from mixpanel_data.analytics._bookmarks import (
+    Bookmark,
+    behavior_events,
+    behavior_of,
+    find,
+    params_of,
+    with_saved_range,
+)
 from mixpanel_data.analytics._events import (
     DAY,
     WEEK,
@@ -194,8 +202,72 @@ def _python_hits(
     return hits
 
 
-def retention(con: Db, q: Query, *, today: date) -> dict[str, Any]:
-    """``GET /api/query/retention``."""
+def _sql_birth_table(
+    con: Db,
+    window: Window,
+    buckets: Buckets,
+    born_event: str,
+    names: list[str] | None,
+    length: int,
+    count: int,
+    now: int,
+) -> dict[str, dict[str, Any]]:
+    """Birth retention without filters, counted in DuckDB in one query: the same cohorts as
+    :func:`_cohorts` and the same returns as :func:`_sql_hits`, as counts per interval."""
+    events = tables_of(con).events
+    span = (count + 1) * length
+    sql = (
+        f"WITH c AS (SELECT distinct_id AS u, min(time) AS t0 FROM {events}"
+        " WHERE event = ? AND time < ? GROUP BY distinct_id HAVING min(time) >= ?),"
+        f" h AS (SELECT DISTINCT c.u, c.t0, (e.time - c.t0) // ? AS i FROM c JOIN {events} e"
+        " ON e.distinct_id = c.u WHERE e.time > c.t0 AND e.time < c.t0 + ?"
+        + (" AND e.event = ?" if names is not None else "")
+        + f")"
+        f" SELECT {buckets.sql('t0')} AS b, -1 AS i, count(*) FROM c GROUP BY b"
+        f" UNION ALL SELECT {buckets.sql('t0')} AS b, i, count(*) FROM h GROUP BY b, i"
+    )
+    params: list[Any] = [born_event, window.end, window.start, length, span, *(names or [])]
+    sizes: dict[int, int] = {}
+    hits: dict[tuple[int, int], int] = {}
+    for bucket, index, n in con.execute(sql, params).fetchall():
+        if index < 0:
+            sizes[int(bucket)] = int(n)
+        else:
+            hits[(int(bucket), int(index))] = int(n)
+    out = {}
+    for bucket in buckets.starts(window):
+        shown = [i for i in range(count + 1) if bucket + i * length < now]
+        out[buckets.key(bucket)] = {
+            "counts": [hits.get((bucket, i), 0) for i in shown],
+            "first": sizes.get(bucket, 0),
+        }
+    return out
+
+
+def saved_query(q: Query, bookmarks: Mapping[int, Bookmark], today: date) -> dict[str, str]:
+    """``q`` completed from the saved Retention report ``bookmark_id`` names: born and return
+    events, unit, and its own date range (relative to ``today``); what ``q`` gives wins."""
+    saved = find(bookmarks, integer(q, "bookmark_id"), ("retention",), missing_status=404)
+    behavior = behavior_of(params_of(saved))
+    events = behavior_events(behavior)
+    defaults: dict[str, str] = {}
+    if events:
+        defaults["born_event"] = events[0]
+    if len(events) > 1:
+        defaults["event"] = events[1]
+    unit = behavior.get("retentionUnit")
+    if unit in ("day", "week", "month"):
+        defaults["unit"] = str(unit)
+    return {**defaults, **with_saved_range(q, saved, today)}
+
+
+def retention(
+    con: Db, q: Query, *, today: date, bookmarks: Mapping[int, Bookmark] | None = None
+) -> dict[str, Any]:
+    """``GET /api/query/retention``; with ``bookmark_id``, a saved Retention report of
+    ``bookmarks`` (see :func:`saved_query`)."""
+    if optional(q, "bookmark_id") is not None:
+        q = saved_query(q, bookmarks or {}, today)
     from_date, to_date = date_pair(q)
     window = Window.of(from_date, to_date)
     kind = choice(q, "retention_type", ("birth", "compounded"), default="birth")
@@ -217,6 +289,10 @@ def retention(con: Db, q: Query, *, today: date) -> dict[str, Any]:
     if len(cohort_buckets.starts(window)) * (count + 1) > MAX_CELLS:
         raise bad("interval_count", "too many cohorts x intervals; shorten the range or the count")
     names = [event] if event is not None else None
+    now = epoch(today) + DAY
+    plain = born_where is None and where is None and on is None and not unbounded
+    if born_event is not None and plain:
+        return _sql_birth_table(con, window, cohort_buckets, born_event, names, length, count, now)
     if born_event is not None or born_where is not None:
         cohort_filter, parameter = born_where, "born_where"
     else:
@@ -227,7 +303,6 @@ def retention(con: Db, q: Query, *, today: date) -> dict[str, Any]:
         hits = {ALL: _sql_hits(con, cohorts, names, length, span)}
     else:
         hits = _python_hits(con, cohorts, window, names, where, on, length, count)
-    now = epoch(today) + DAY
 
     def table(segment: str) -> dict[str, dict[str, Any]]:
         out = {}

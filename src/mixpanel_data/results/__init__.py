@@ -18,7 +18,7 @@ from mixpanel_data.results.flows import FlowNode, FlowPath, FlowsResult, FlowTra
 from mixpanel_data.results.frequency import FrequencyResult
 from mixpanel_data.results.funnel import FunnelResult, FunnelStep
 from mixpanel_data.results.jql import JQLResult
-from mixpanel_data.results.local import FetchResult, WorkspaceInfo
+from mixpanel_data.results.local import FetchResult, TableReport, WorkspaceInfo
 from mixpanel_data.results.management import Record, Records
 from mixpanel_data.results.numeric import (
     NumericAverageResult,
@@ -54,6 +54,7 @@ __all__ = [
     "SavedCohort",
     "SavedReportResult",
     "SegmentationResult",
+    "TableReport",
     "TopEvent",
     "UserEvent",
     "WorkspaceInfo",

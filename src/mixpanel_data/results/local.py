@@ -100,3 +100,38 @@ class WorkspaceInfo(ResultBase):
             f"Workspace {where} (project {self.project_id}, {self.region}): "
             f"{tables}; {self.size_mb:.1f} MB"
         )
+
+
+@dataclass(frozen=True)
+class TableReport(ResultBase):
+    """A look at one table of the store: a sample of rows, a summary per column, the keys of
+    ``properties``, or counts per value (``kind``).
+
+    ``.df`` has one row per item of ``rows`` and the columns named in ``columns``.
+
+    Example:
+        >>> r = TableReport(table="events", kind="breakdown", columns=["value", "rows"],
+        ...                 rows=[{"value": "Login", "rows": 3}], total_rows=3)
+        >>> print(r)
+        breakdown of 'events' (3 rows): 1 line
+    """
+
+    table: str
+    kind: str
+    """``sample``, ``summary``, ``keys`` or ``breakdown``."""
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    total_rows: int
+    """Rows of the table (of the event asked for, when one was)."""
+
+    def _build_df(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=self.columns)
+
+    def __str__(self) -> str:
+        lines = len(self.rows)
+        return (
+            f"{self.kind} of {self.table!r} ({self.total_rows:,} rows): "
+            f"{lines} line{'' if lines == 1 else 's'}"
+        )

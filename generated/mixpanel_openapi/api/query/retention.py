@@ -26,6 +26,7 @@ def _get_kwargs(
     where: str | Unset = UNSET,
     interval: int | Unset = UNSET,
     interval_count: int | Unset = UNSET,
+    bookmark_id: int | Unset = UNSET,
     unit: RetentionUnit | Unset = UNSET,
     unbounded_retention: bool | Unset = UNSET,
     on: str | Unset = UNSET,
@@ -59,6 +60,8 @@ def _get_kwargs(
     params["interval"] = interval
 
     params["interval_count"] = interval_count
+
+    params["bookmark_id"] = bookmark_id
 
     json_unit: str | Unset = UNSET
     if not isinstance(unit, Unset):
@@ -137,6 +140,7 @@ def sync_detailed(
     where: str | Unset = UNSET,
     interval: int | Unset = UNSET,
     interval_count: int | Unset = UNSET,
+    bookmark_id: int | Unset = UNSET,
     unit: RetentionUnit | Unset = UNSET,
     unbounded_retention: bool | Unset = UNSET,
     on: str | Unset = UNSET,
@@ -159,6 +163,7 @@ def sync_detailed(
         where (str | Unset):
         interval (int | Unset):
         interval_count (int | Unset):
+        bookmark_id (int | Unset):
         unit (RetentionUnit | Unset):
         unbounded_retention (bool | Unset):
         on (str | Unset):
@@ -184,6 +189,7 @@ def sync_detailed(
         where=where,
         interval=interval,
         interval_count=interval_count,
+        bookmark_id=bookmark_id,
         unit=unit,
         unbounded_retention=unbounded_retention,
         on=on,
@@ -211,6 +217,7 @@ def sync(
     where: str | Unset = UNSET,
     interval: int | Unset = UNSET,
     interval_count: int | Unset = UNSET,
+    bookmark_id: int | Unset = UNSET,
     unit: RetentionUnit | Unset = UNSET,
     unbounded_retention: bool | Unset = UNSET,
     on: str | Unset = UNSET,
@@ -233,6 +240,7 @@ def sync(
         where (str | Unset):
         interval (int | Unset):
         interval_count (int | Unset):
+        bookmark_id (int | Unset):
         unit (RetentionUnit | Unset):
         unbounded_retention (bool | Unset):
         on (str | Unset):
@@ -259,6 +267,7 @@ def sync(
         where=where,
         interval=interval,
         interval_count=interval_count,
+        bookmark_id=bookmark_id,
         unit=unit,
         unbounded_retention=unbounded_retention,
         on=on,
@@ -280,6 +289,7 @@ async def asyncio_detailed(
     where: str | Unset = UNSET,
     interval: int | Unset = UNSET,
     interval_count: int | Unset = UNSET,
+    bookmark_id: int | Unset = UNSET,
     unit: RetentionUnit | Unset = UNSET,
     unbounded_retention: bool | Unset = UNSET,
     on: str | Unset = UNSET,
@@ -302,6 +312,7 @@ async def asyncio_detailed(
         where (str | Unset):
         interval (int | Unset):
         interval_count (int | Unset):
+        bookmark_id (int | Unset):
         unit (RetentionUnit | Unset):
         unbounded_retention (bool | Unset):
         on (str | Unset):
@@ -327,6 +338,7 @@ async def asyncio_detailed(
         where=where,
         interval=interval,
         interval_count=interval_count,
+        bookmark_id=bookmark_id,
         unit=unit,
         unbounded_retention=unbounded_retention,
         on=on,
@@ -352,6 +364,7 @@ async def asyncio(
     where: str | Unset = UNSET,
     interval: int | Unset = UNSET,
     interval_count: int | Unset = UNSET,
+    bookmark_id: int | Unset = UNSET,
     unit: RetentionUnit | Unset = UNSET,
     unbounded_retention: bool | Unset = UNSET,
     on: str | Unset = UNSET,
@@ -374,6 +387,7 @@ async def asyncio(
         where (str | Unset):
         interval (int | Unset):
         interval_count (int | Unset):
+        bookmark_id (int | Unset):
         unit (RetentionUnit | Unset):
         unbounded_retention (bool | Unset):
         on (str | Unset):
@@ -401,6 +415,7 @@ async def asyncio(
             where=where,
             interval=interval,
             interval_count=interval_count,
+            bookmark_id=bookmark_id,
             unit=unit,
             unbounded_retention=unbounded_retention,
             on=on,

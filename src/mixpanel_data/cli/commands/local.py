@@ -1,4 +1,5 @@
-"""Commands over the local DuckDB store: `mp query sql` and `mp inspect tables|schema|info|drop`.
+"""Commands over the local DuckDB store: `mp query sql` and
+`mp inspect tables|schema|info|drop|sample|summarize|keys|breakdown`.
 
 They are registered on the `query` and `inspect` groups; none of them needs credentials when
 ``--db`` names a file (``MP_DB`` works too).
@@ -19,6 +20,7 @@ from mixpanel_data.cli.commands import inspect, query
 
 if TYPE_CHECKING:
     from mixpanel_data._workspace import Workspace
+    from mixpanel_data.results import TableReport
 
 
 def _open(db: Path | None, *, read_only: bool = False) -> Workspace:
@@ -108,6 +110,62 @@ def info(
     """Where the local store is, which project, and what it holds."""
     with _open(db, read_only=True) as ws:
         emit(ws.info(), fmt)
+
+
+def _emit_report(result: TableReport, fmt: Format) -> None:
+    """The whole report for json; its rows (JSON-safe values) for the other formats."""
+    from mixpanel_data.results._base import jsonable
+
+    emit(result if fmt is Format.json else jsonable(result.rows), fmt)
+
+
+TableArg = Annotated[str, typer.Argument(help="Table name (mp inspect tables lists them).")]
+EventFilterOpt = Annotated[
+    str | None, typer.Option("--event", "-e", help="Only the rows of this event.")
+]
+
+
+@inspect.app.command("sample")
+def sample(
+    table: TableArg,
+    n: Annotated[int, typer.Option("--rows", "-n", help="How many rows (1-100000).")] = 10,
+    seed: Annotated[int, typer.Option("--seed", help="The same seed picks the same rows.")] = 0,
+    db: DbOpt = None,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Print random rows of TABLE."""
+    with _open(db, read_only=True) as ws:
+        _emit_report(ws.sample(table, n, seed=seed), fmt)
+
+
+@inspect.app.command("summarize")
+def summarize(table: TableArg, db: DbOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Per column of TABLE: type, nulls, distinct values, min, max, mean and quartiles."""
+    with _open(db, read_only=True) as ws:
+        _emit_report(ws.summarize(table), fmt)
+
+
+@inspect.app.command("keys")
+def keys(
+    table: TableArg, event: EventFilterOpt = None, db: DbOpt = None, fmt: FormatOpt = Format.table
+) -> None:
+    """The keys of TABLE's properties: JSON type, rows holding each, share of the rows."""
+    with _open(db, read_only=True) as ws:
+        _emit_report(ws.property_keys(table, event), fmt)
+
+
+@inspect.app.command("breakdown")
+def breakdown(
+    table: TableArg,
+    by: Annotated[str, typer.Option("--by", "-b", help="A column, else a property key.")] = ...,  # type: ignore[assignment]
+    event: EventFilterOpt = None,
+    limit: Annotated[int, typer.Option("--limit", "-l", help="How many values at most.")] = 100,
+    db: DbOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Rows and distinct users of TABLE per value of a column or property, most first."""
+    with _open(db, read_only=True) as ws:
+        _emit_report(ws.breakdown(table, by, event=event, limit=limit), fmt)
 
 
 @inspect.app.command("drop")
