@@ -39,6 +39,9 @@ GROUPS: dict[str, LazyEntry] = {
         ("import_",),
         "Import events into Mixpanel from JSONL, JSON, CSV or Parquet files or local tables.",
     ),
+    "export": LazyEntry(
+        ("export",), "Write local tables as Parquet datasets (Hive-partitioned by date)."
+    ),
     "inspect": LazyEntry(
         ("inspect", "local"),
         "Discover events, properties, funnels, cohorts and saved reports (and local tables).",
