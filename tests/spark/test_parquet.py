@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from conftest import FIRST, LAST
+from spark_helpers import FIRST, LAST
 
 from mixpanel_data import TableNotFoundError, ValidationError, Workspace
 from mixpanel_data.sandbox import Sandbox

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import options
+from spark_helpers import options
 
 from mixpanel_data import Workspace
 from mixpanel_data._services.import_records import prepare_event
