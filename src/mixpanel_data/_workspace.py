@@ -707,6 +707,34 @@ class Workspace(ManagementMethods):
         """Drop every table, or every table of one type."""
         self.storage.drop_all(type)
 
+    def export_parquet(
+        self,
+        table: str,
+        path: str | Path,
+        *,
+        partition_by: Sequence[str] = ("date",),
+        compression: str = "zstd",
+    ) -> ParquetExport:
+        """Write a local table as a Hive-partitioned Parquet dataset that Spark, DuckDB, Trino
+        and BigQuery read as is.
+
+        ``partition_by`` names the folders' columns: ``date`` (the UTC day of ``event_time``),
+        optionally ``event_name``, or any column of the table; ``()`` writes one unpartitioned
+        file. ``properties`` stays a JSON string column. Each partition folder replaces its
+        namesake under ``path`` in one rename, so a reader never sees half a partition; the
+        partitions this export did not produce are kept.
+
+        Example:
+            >>> ws.export_parquet("events", "out/events", partition_by=("date", "event_name"))
+            ... # doctest: +SKIP
+            ParquetExport(path='/home/me/out/events', rows=41235, partitions=31, files=217)
+        """
+        from mixpanel_data._storage.parquet import export_parquet
+
+        return export_parquet(
+            self.storage, table, path, partition_by=tuple(partition_by), compression=compression
+        )
+
     # -- import ---------------------------------------------------------------------------------
 
     def import_events(
@@ -913,4 +941,5 @@ class Workspace(ManagementMethods):
 if TYPE_CHECKING:
     from mixpanel_data._services.import_sources import ColumnMapping
     from mixpanel_data._services.importer import ImportProgress
+    from mixpanel_data._storage.parquet import ParquetExport
     from mixpanel_data.results.imports import ImportResult

@@ -13,17 +13,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from spark_helpers import LAST
 
 from mixpanel_data._pacing import reset_pacers
 from mixpanel_data.sandbox import Sandbox
-
-FIRST, LAST = "2026-10-01", "2026-10-31"
 
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
 
     from mixpanel_data.spark import register
@@ -57,16 +57,3 @@ def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "sb" in request.fixturenames:
         request.getfixturevalue("sb").faults.clear()
-
-
-def options(sb: Sandbox, **more: Any) -> dict[str, str]:
-    """The ``format("mixpanel")`` options that reach ``sb``."""
-    creds = sb.credentials
-    base = {
-        "username": creds.username,
-        "secret": creds.secret,
-        "project_id": str(creds.project_id),
-        "token": creds.token,
-        "base_url": sb.url,
-    }
-    return {**base, **{k: str(v) for k, v in more.items()}}

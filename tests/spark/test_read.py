@@ -12,7 +12,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from conftest import FIRST, LAST, options
+from spark_helpers import FIRST, LAST, options
 
 from mixpanel_data import Workspace
 from mixpanel_data.sandbox import Fault, Sandbox

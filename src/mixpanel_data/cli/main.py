@@ -40,6 +40,9 @@ GROUPS: dict[str, LazyEntry] = {
         "Import events, user or group profiles into Mixpanel from JSONL, JSON, CSV, Parquet or "
         "local tables.",
     ),
+    "export": LazyEntry(
+        ("export",), "Write local tables as Parquet datasets (Hive-partitioned by date)."
+    ),
     "inspect": LazyEntry(
         ("inspect", "local"),
         "Discover events, properties, funnels, cohorts and saved reports (and local tables).",
