@@ -40,6 +40,10 @@ GROUPS: dict[str, LazyEntry] = {
         "Import events, user or group profiles into Mixpanel from JSONL, JSON, CSV, Parquet or "
         "local tables.",
     ),
+    "copy": LazyEntry(
+        ("copy",),
+        "Copy events or profiles from one project to another (export streamed into import).",
+    ),
     "inspect": LazyEntry(
         ("inspect", "local"),
         "Discover events, properties, funnels, cohorts and saved reports (and local tables).",
