@@ -79,7 +79,7 @@ def test_a_bad_row_is_named_and_nothing_is_uploaded(
     path = tmp_path / "bad.csv"
     path.write_text("product_id,name\nsku-1,ok\n,blank key\nsku-3,too,many\n")
     sb.clear_requests()
-    with pytest.raises(ValidationError, match="line 3: the key .* line 4: 3 fields"):
+    with pytest.raises(ValidationError, match=r"line 3: the key .* line 4: 3 fields"):
         ws.replace_lookup_table(PRODUCTS, path)
     assert not sb.requests
     assert _rows(sb, PRODUCTS) == before
