@@ -44,6 +44,10 @@ GROUPS: dict[str, LazyEntry] = {
         ("copy",),
         "Copy events or profiles from one project to another (export streamed into import).",
     ),
+    "lookup-tables": LazyEntry(("lookup_tables",), "List lookup tables and replace their rows."),
+    "identity": LazyEntry(
+        ("identity",), "Merge identities, identify anonymous ids, create aliases."
+    ),
     "inspect": LazyEntry(
         ("inspect", "local"),
         "Discover events, properties, funnels, cohorts and saved reports (and local tables).",
