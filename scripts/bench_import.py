@@ -1,6 +1,7 @@
 """Benchmark: import N events from a JSONL file into the sandbox vs a bare posting loop.
 
     python scripts/bench_import.py [--events 200000] [--workers 2] [--rounds 3]
+    python scripts/bench_import.py --events 1000000 --rss   # memory only: one import, no reference
 
 The sandbox runs in its own process (as Mixpanel would be on another machine), a fresh one for
 each measured case (its table grows with every import, which slows it). The file has
@@ -13,6 +14,8 @@ runs in a fresh Python process so its peak RSS is its own; rounds alternate whic
   within 2000 events and 2 MiB, gzip, progress file, rejects).
 
 Prints events/s for both, the ratio import/reference per round and the medians, and peak RSS.
+``--rss`` runs the import case once and prints its peak RSS beside the file size: the importer
+keeps at most ``2 * workers`` batches in memory, so RSS must not grow with the file.
 """
 
 from __future__ import annotations
@@ -160,6 +163,7 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rss", action="store_true", help="one import, report peak RSS only")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -173,6 +177,17 @@ def main() -> int:
         make_file(path, args.events)
         print(f"{args.events:,} events, {path.stat().st_size / 1e6:.0f} MB, {args.workers} workers")
         refs, imps, ratios = [], [], []
+        if args.rss:
+            with sandbox_process() as info:
+                imp = _run_child(
+                    "import", json.dumps(info["env"]), info["url"], str(path), str(args.workers)
+                )
+            print(
+                f"RSS N={args.events:,} file {path.stat().st_size / 1e6:,.0f} MB: import peak RSS "
+                f"{imp['rss_mb']:.0f} MB, {imp['events'] / imp['seconds']:,.0f} ev/s "
+                f"({imp['events']:,} imported)"
+            )
+            return 0
 
         def measure(kind: str) -> dict[str, Any]:
             # A fresh sandbox per case: its event table grows with each import and slows it.

@@ -8,6 +8,7 @@ the service that owns it: :mod:`._services.discovery`, :mod:`._services.live_que
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -937,9 +938,100 @@ class Workspace(ManagementMethods):
                 source, target, where=where, cohort_id=cohort_id, progress=progress
             )
 
+    def lookup_tables(self) -> Records:
+        """The project's lookup tables (``id``, ``name``).
+
+        Example:
+            >>> [t["name"] for t in ws.lookup_tables()]    # doctest: +SKIP
+            ['Products', 'Accounts']
+        """
+        from mixpanel_data.results.management import Records
+
+        answer = self.api.call_json("list_lookup_tables")
+        items = answer.get("results", []) if isinstance(answer, dict) else answer
+        return Records("lookup_table", tuple(dict(i) for i in items or [] if isinstance(i, dict)))
+
+    def replace_lookup_table(
+        self, table_id: str, source: Any = None, *, table: str | None = None
+    ) -> Record:
+        """Replace every row of lookup table ``table_id`` with ``source`` (a CSV file, a
+        DataFrame, an iterable of dicts) or ``table`` of the local store; the first column is
+        the key. Rows are checked first (header, field counts, blank keys): a bad one is named
+        and nothing is uploaded.
+
+        Example:
+            >>> ws.replace_lookup_table("7d1c0a3e-...", "products.csv")   # doctest: +SKIP
+            Record(kind='lookup_table', ...)
+        """
+        from mixpanel_data._services.lookup_tables import lookup_csv
+        from mixpanel_data.results.management import Record
+
+        text, rows = lookup_csv(source, table=table, storage=lambda: self.storage)
+        answer = self.api.call_json("replace_lookup_table", id=table_id, body=text)
+        status = answer.get("status") if isinstance(answer, dict) else answer
+        return Record("lookup_table", {"id": table_id, "rows": rows, "status": status})
+
+    def _identity_event(self, operation: str, event: dict[str, Any]) -> Record:
+        from mixpanel_data.results.management import Record
+
+        event["properties"]["token"] = self._project_token(operation)
+        answer = self.api.call_json(operation, body={"data": json.dumps(event), "strict": 1})
+        shown = {k: v for k, v in event["properties"].items() if k != "token"}
+        return Record("identity", {"event": event["event"], **shown, "status": answer})
+
+    def create_identity(self, identified_id: str, anon_id: str) -> Record:
+        """Link ``anon_id`` (an anonymous id) to the known user ``identified_id`` (an
+        ``$identify`` event). Sent once: never retried after it may have reached Mixpanel.
+
+        Example:
+            >>> ws.create_identity("user-4417", "anon-7c2e91")   # doctest: +SKIP
+        """
+        return self._identity_event(
+            "create_identity",
+            {"event": "$identify", "properties": {"$identified_id": identified_id,
+                                                  "$anon_id": anon_id}},
+        )  # fmt: skip
+
+    def create_alias(self, distinct_id: str, alias: str) -> Record:
+        """Make ``alias`` another name for ``distinct_id`` (a ``$create_alias`` event).
+
+        Example:
+            >>> ws.create_alias("user-4417", "4417@example.com")   # doctest: +SKIP
+        """
+        return self._identity_event(
+            "create_alias",
+            {"event": "$create_alias", "properties": {"distinct_id": distinct_id, "alias": alias}},
+        )
+
+    def merge_identities(self, distinct_id: str, other_id: str) -> Record:
+        """Join the identity clusters of ``distinct_id`` and ``other_id`` into one (``$merge``).
+
+        Example:
+            >>> ws.merge_identities("user-4417", "anon-7c2e91")   # doctest: +SKIP
+        """
+        import time
+
+        from mixpanel_data.results.management import Record
+
+        event = {
+            "event": "$merge",
+            "properties": {
+                "$distinct_ids": [distinct_id, other_id],
+                "time": int(time.time()),
+                "token": self._project_token("merge_identities"),
+            },
+        }
+        answer = self.api.call_json("merge_identities", strict="1", body=[event])
+        return Record(
+            "identity",
+            {"event": "$merge", "$distinct_ids": [distinct_id, other_id],
+             "imported": answer.get("num_records_imported") if isinstance(answer, dict) else None},
+        )  # fmt: skip
+
 
 if TYPE_CHECKING:
     from mixpanel_data._services.import_sources import ColumnMapping
     from mixpanel_data._services.importer import ImportProgress
     from mixpanel_data._storage.parquet import ParquetExport
     from mixpanel_data.results.imports import ImportResult
+    from mixpanel_data.results.management import Record, Records

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -235,3 +236,30 @@ def test_gzip_json_sends_records_and_text_and_reads_the_answer(api: ApiClients, 
     ]
     with pytest.raises(QueryError, match="import_events"):
         call_gzip_json(api, "import_events", b"[{]", repeatable=True, strict="1")
+
+
+def test_gzip_json_repeats_a_lost_request_only_when_the_rule_allows(sandbox: Sandbox):
+    from mixpanel_data._api.call import call_gzip_json
+    from mixpanel_data.exceptions import TransportError
+    from mixpanel_data.sandbox import Fault
+
+    props = {"time": 1769817600, "distinct_id": "rp", "$insert_id": "rp1"}
+    text = json.dumps([{"event": "rp", "properties": props}]).encode()
+    update = [{"$token": sandbox.credentials.token, "$distinct_id": "rp", "$add": {"n": 1}}]
+    cases: list[tuple[str, str, Any, bool | None, dict[str, str]]] = [
+        ("/import", "import_events", text, False, {"strict": "1"}),  # the caller did not vouch
+        ("/engage", "profile_batch_update", update, None, {}),  # $add: never twice
+    ]
+    with ApiClients(sandbox_credentials(sandbox), retries=2) as api:
+        for path, op, body, repeatable, params in cases:
+            sandbox.faults.add(Fault(kind="drop", path=path, times=1))
+            sandbox.clear_requests()
+            with pytest.raises(TransportError):
+                call_gzip_json(api, op, body, repeatable=repeatable, **params)
+            assert len(sandbox.requests) == 1
+        sandbox.faults.add(Fault(kind="drop", path="/import", times=1))
+        sandbox.clear_requests()
+        answer = call_gzip_json(api, "import_events", text, repeatable=True, strict="1")
+        assert answer["code"] == 200
+        assert len(sandbox.requests) == 2
+    sandbox.faults.clear()

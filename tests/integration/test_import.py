@@ -170,6 +170,7 @@ def test_a_killed_import_continues_where_it_stopped(
     assert result.imported == 20000 - done * 1000
     assert row["exported_distinct"] == 20000 and row["missing"] == 0 and row["unexpected"] == 0
     assert row["duplicates"] == 0  # batches in flight at the kill were sent again, stored once
+    print(f"\nexactly-once {name} then re-run: {row}")  # the table, with -s
 
 
 def test_three_bad_rows_among_ten_thousand(sb: Sandbox, tmp_path: Path) -> None:

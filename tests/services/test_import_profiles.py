@@ -147,3 +147,16 @@ def test_bad_settings_fail_before_anything_is_read(ws: Workspace):
         ws.import_profiles([{"distinct_id": "x", "a": 1}], operation="$increment")
     with pytest.raises(ValidationError, match="column 'a'"):
         ws.import_profiles([{"distinct_id": "x", "a": 1}], columns={"a": "$nope"})
+
+
+def test_profiles_from_a_local_table_and_a_dataframe(ws: Workspace) -> None:
+    import pandas as pd
+
+    ws.sql("CREATE TABLE tiers AS SELECT 'tb-' || i AS uid, 'gold' AS tier FROM range(4) t(i)")
+    result = ws.import_profiles(table="tiers", id_column="uid")
+    assert (result.imported, result.rejected) == (4, 0)
+    frame = pd.DataFrame({"distinct_id": ["tb-0", "tb-1"], "tags": ['["a", "b"]', '["c"]']})
+    assert ws.import_profiles(frame, operation="$union").imported == 2
+    found = _profiles(ws, [f"tb-{i}" for i in range(4)])
+    assert {d: p["tier"] for d, p in found.items()} == {f"tb-{i}": "gold" for i in range(4)}
+    assert (found["tb-0"]["tags"], found["tb-1"]["tags"]) == (["a", "b"], ["c"])

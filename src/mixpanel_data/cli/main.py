@@ -43,6 +43,14 @@ GROUPS: dict[str, LazyEntry] = {
     "export": LazyEntry(
         ("export",), "Write local tables as Parquet datasets (Hive-partitioned by date)."
     ),
+    "copy": LazyEntry(
+        ("copy",),
+        "Copy events or profiles from one project to another (export streamed into import).",
+    ),
+    "lookup-tables": LazyEntry(("lookup_tables",), "List lookup tables and replace their rows."),
+    "identity": LazyEntry(
+        ("identity",), "Merge identities, identify anonymous ids, create aliases."
+    ),
     "inspect": LazyEntry(
         ("inspect", "local"),
         "Discover events, properties, funnels, cohorts and saved reports (and local tables).",
