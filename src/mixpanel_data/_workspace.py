@@ -577,6 +577,26 @@ class Workspace(ManagementMethods):
             from_date=from_date, to_date=to_date, events=events, where=where, raw=raw
         )
 
+    def stream_events_jsonl(
+        self,
+        *,
+        from_date: str,
+        to_date: str,
+        events: Sequence[str] | None = None,
+        where: str | None = None,
+    ) -> Iterator[bytes]:
+        """Yield the export as Mixpanel sends it: blocks of whole JSON lines, never parsed.
+
+        Example:
+            >>> blocks = ws.stream_events_jsonl(from_date="2026-10-01", to_date="2026-10-31")
+            >>> with open("oct.jsonl", "wb") as out:                            # doctest: +SKIP
+            ...     for block in blocks:
+            ...         out.write(block)
+        """
+        return self._fetch_service.stream_events_jsonl(
+            from_date=from_date, to_date=to_date, events=events, where=where
+        )
+
     def stream_profiles(
         self,
         *,

@@ -40,7 +40,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from mixpanel_data._api.export import open_export
 from mixpanel_data._services import validation
-from mixpanel_data.exceptions import FetchError, RateLimitError, Transient, TruncatedBodyError
+from mixpanel_data.exceptions import (
+    DataError,
+    FetchError,
+    RateLimitError,
+    Transient,
+    TruncatedBodyError,
+)
 
 if TYPE_CHECKING:
     from mixpanel_data._api.clients import ApiClients
@@ -48,6 +54,8 @@ if TYPE_CHECKING:
 # Downloads of one chunk in all when its body keeps arriving cut short.
 CHUNK_ATTEMPTS = 4
 _BLOCK = 1 << 20
+# A stream reads smaller blocks: its first lines go out as soon as they arrive.
+_LINE_BLOCK = 1 << 14
 
 
 @dataclass(frozen=True)
@@ -319,7 +327,53 @@ def stream_chunk(
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[dict[str, Any]]:
     """Yield the export records of one chunk; a cut body is asked for again while nothing of
-    the chunk was yielded, and is a :class:`TruncatedBodyError` after that."""
+    the chunk was yielded, and is a :class:`TruncatedBodyError` after that.
+
+    Lines are split from the body's blocks and parsed from bytes (``json.loads``), which is
+    cheaper than decoding each line to text first; a line that is not a JSON object (or is
+    nested too deeply to parse) is a :class:`DataError` naming the chunk and the line.
+    """
+    number = 0
+    loads = json.loads
+    for block in stream_chunk_lines(
+        api, chunk, events=events, where=where, redownload=redownload, sleep=sleep
+    ):
+        for line in block.split(b"\n"):
+            number += 1
+            if not line or line.isspace():
+                continue
+            try:
+                record = loads(line)
+            except (ValueError, RecursionError) as err:
+                why = "nested too deeply" if isinstance(err, RecursionError) else "not valid JSON"
+                raise _bad_line(chunk, number, f"is {why}: {line[:80]!r}") from None
+            if type(record) is not dict:
+                raise _bad_line(chunk, number, "is not a JSON object")
+            yield record
+        number -= 1  # the empty piece after the block's last newline is not a line
+
+
+def _bad_line(chunk: Chunk, number: int, what: str) -> DataError:
+    label = f"{chunk.from_date}..{chunk.to_date}"
+    return DataError(
+        f"export of {label}: line {number} {what}",
+        details={"line": number, "range": label, "chunk": chunk.name},
+    )
+
+
+def stream_chunk_lines(
+    api: ApiClients,
+    chunk: Chunk,
+    *,
+    events: list[str] | None,
+    where: str | None,
+    redownload: Redownload,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[bytes]:
+    """Yield one chunk's export as blocks of whole lines (each block ends with ``\\n``), the
+    bytes as Mixpanel sent them (inflated when gzip). Nothing is parsed; a body cut short is
+    still detected (the transport checks the gzip trailer, and the inflater must reach its end),
+    and asked for again while nothing was yielded; after that it is a TruncatedBodyError."""
     attempt = 0
     while True:
         attempt += 1
@@ -328,9 +382,26 @@ def stream_chunk(
             with open_export(
                 api, from_date=chunk.from_date, to_date=chunk.to_date, events=events, where=where
             ) as body:
-                for record in body.records():
+                inflate = zlib.decompressobj(wbits=47) if body.gzip else None
+                rest = b""
+                for raw in body.raw(_LINE_BLOCK):
+                    data = _inflated(inflate, raw, body.label) if inflate else raw
+                    cut = data.rfind(b"\n")
+                    if cut < 0:
+                        rest += data
+                        continue
+                    block = rest + data[: cut + 1] if rest else data[: cut + 1]
+                    rest = data[cut + 1 :]
+                    yielded += block.count(b"\n")
+                    yield block
+                if inflate is not None and not inflate.eof:
+                    raise TruncatedBodyError(
+                        f"the export of {body.label} ended before its gzip stream did",
+                        details={"range": body.label},
+                    )
+                if rest.strip():
                     yielded += 1
-                    yield record
+                    yield rest + b"\n"
             return
         except TruncatedBodyError as err:
             if yielded:
@@ -343,6 +414,14 @@ def stream_chunk(
             if not redownload.again(err, attempt):
                 raise
             sleep(redownload.pause(attempt))
+
+
+def _inflated(inflate: Any, raw: bytes, label: str) -> bytes:
+    try:
+        data: bytes = inflate.decompress(raw)
+    except zlib.error as err:
+        raise DataError(f"the export of {label} is not valid gzip: {err}") from None
+    return data
 
 
 # -- the staging folder --------------------------------------------------------------------------
@@ -451,4 +530,5 @@ __all__ = [
     "private_temp_root",
     "staging_dir",
     "stream_chunk",
+    "stream_chunk_lines",
 ]

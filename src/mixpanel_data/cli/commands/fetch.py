@@ -53,6 +53,18 @@ def _write_jsonl(rows: Iterator[dict[str, Any]]) -> int:
     return count
 
 
+def _write_bytes(blocks: Iterator[bytes]) -> int:
+    """Copy blocks of JSON lines to stdout as they are; the number of lines written."""
+    sys.stdout.flush()
+    out = sys.stdout.buffer
+    count = 0
+    for block in blocks:
+        out.write(block)
+        count += block.count(b"\n")
+    out.flush()
+    return count
+
+
 @app.command("events")
 def fetch_events(
     name: Annotated[str, typer.Argument(help="Table to create (or append to).")] = "events",
@@ -96,6 +108,18 @@ def fetch_events(
 ) -> None:
     """Export events in a date range into table NAME (default `events`)."""
     with _open(db, stdout) as ws:
+        if stdout and raw:
+            count = _write_bytes(
+                ws.stream_events_jsonl(
+                    from_date=from_date,
+                    to_date=to_date,
+                    events=names(events, "--events"),
+                    where=where,
+                )
+            )
+            if not _state.STATE.quiet:
+                err(f"{count} events written")
+            return
         if stdout:
             count = _write_jsonl(
                 ws.stream_events(
