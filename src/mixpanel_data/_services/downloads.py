@@ -317,6 +317,50 @@ class _LineCounter:
             return 0
 
 
+def read_ahead(blocks: Iterator[bytes], depth: int = 64) -> Iterator[bytes]:
+    """Yield what ``blocks`` yields, read by a helper thread up to ``depth`` blocks ahead.
+
+    The network reads, gzip inflating and the next chunk's request overlap with the caller's
+    parsing, and the server never waits on it (the export is one long stream, not a series of
+    pauses). Errors arrive in order, after the blocks before them; closing the iterator stops
+    the thread.
+    """
+    box: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[int, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for block in blocks:
+                if not put((0, block)):
+                    return
+        except BaseException as err:
+            put((1, err))
+            return
+        put((2, None))
+
+    threading.Thread(target=produce, name="mp-stream", daemon=True).start()
+    try:
+        while True:
+            kind, item = box.get()
+            if kind == 0:
+                yield item
+            elif kind == 1:
+                raise item
+            else:
+                return
+    finally:
+        stop.set()
+
+
 def stream_chunk(
     api: ApiClients,
     chunk: Chunk,
@@ -333,11 +377,19 @@ def stream_chunk(
     cheaper than decoding each line to text first; a line that is not a JSON object (or is
     nested too deeply to parse) is a :class:`DataError` naming the chunk and the line.
     """
+    yield from parse_lines(
+        chunk,
+        stream_chunk_lines(
+            api, chunk, events=events, where=where, redownload=redownload, sleep=sleep
+        ),
+    )
+
+
+def parse_lines(chunk: Chunk, blocks: Iterator[bytes]) -> Iterator[dict[str, Any]]:
+    """The records in one chunk's blocks of lines (see :func:`stream_chunk`)."""
     number = 0
     loads = json.loads
-    for block in stream_chunk_lines(
-        api, chunk, events=events, where=where, redownload=redownload, sleep=sleep
-    ):
+    for block in blocks:
         for line in block.split(b"\n"):
             number += 1
             if not line or line.isspace():
@@ -527,7 +579,9 @@ __all__ = [
     "date_chunks",
     "default_staging_root",
     "finished_file",
+    "parse_lines",
     "private_temp_root",
+    "read_ahead",
     "staging_dir",
     "stream_chunk",
     "stream_chunk_lines",

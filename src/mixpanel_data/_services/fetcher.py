@@ -39,9 +39,10 @@ from mixpanel_data._services.downloads import (
     Downloads,
     Redownload,
     date_chunks,
+    parse_lines,
     private_temp_root,
+    read_ahead,
     staging_dir,
-    stream_chunk,
     stream_chunk_lines,
 )
 from mixpanel_data._services.normalize import normalize_event, normalize_profile
@@ -245,15 +246,14 @@ class Fetcher:
         after that raises :class:`~mixpanel_data.exceptions.TruncatedBodyError` (the stream is
         never silently short).
         """
-        events_ = _event_list(events)
-        where_ = _valid_where(where, "event")
-        redownload = Redownload(self.chunk_attempts, self.retry_wait)
-        for chunk in date_chunks(from_date, to_date, chunk_days):
-            records = stream_chunk(
-                self.api, chunk, events=events_, where=where_, redownload=redownload
-            )
-            for record in records:
-                yield record if raw else normalize_event(record)
+        blocks = self._chunk_blocks(from_date, to_date, events, where, chunk_days)
+        for chunk, lines in blocks.chunks():
+            records = parse_lines(chunk, lines)
+            if raw:
+                yield from records
+            else:
+                for record in records:
+                    yield normalize_event(record)
 
     def stream_events_jsonl(
         self,
@@ -266,14 +266,23 @@ class Fetcher:
     ) -> Iterator[bytes]:
         """Yield Mixpanel's export as bytes: blocks of whole JSON lines, unparsed (the fastest
         way to copy an export somewhere). A body cut short is an error, as for
-        :meth:`stream_events`; lines are not checked."""
+        :meth:`stream_events`; lines are not checked. A helper thread reads ahead (the next
+        chunk is asked for while this one is still being consumed)."""
+        return iter(self._chunk_blocks(from_date, to_date, events, where, chunk_days))
+
+    def _chunk_blocks(
+        self,
+        from_date: str,
+        to_date: str,
+        events: Sequence[str] | None,
+        where: str | None,
+        chunk_days: int,
+    ) -> _ChunkBlocks:
         events_ = _event_list(events)
         where_ = _valid_where(where, "event")
+        chunks = date_chunks(from_date, to_date, chunk_days)
         redownload = Redownload(self.chunk_attempts, self.retry_wait)
-        for chunk in date_chunks(from_date, to_date, chunk_days):
-            yield from stream_chunk_lines(
-                self.api, chunk, events=events_, where=where_, redownload=redownload
-            )
+        return _ChunkBlocks(self.api, chunks, events_, where_, redownload)
 
     # -- profiles -----------------------------------------------------------------------------
 
@@ -440,6 +449,38 @@ def _event_list(events: Sequence[str] | str | None) -> list[str] | None:
 
 def _valid_where(where: str | None, kind: str) -> str | None:
     return validation.where(where or None, kind=kind)
+
+
+class _ChunkBlocks:
+    """The blocks of lines of several chunks, read ahead by one helper thread; iterate it for
+    the blocks, or call :meth:`chunks` for ``(chunk, its blocks)`` in order."""
+
+    _END = b""
+
+    def __init__(
+        self,
+        api: ApiClients,
+        chunks: list[Chunk],
+        events: list[str] | None,
+        where: str | None,
+        redownload: Redownload,
+    ) -> None:
+        def every_block() -> Iterator[bytes]:
+            for chunk in chunks:
+                yield from stream_chunk_lines(
+                    api, chunk, events=events, where=where, redownload=redownload
+                )
+                yield self._END  # marks the end of a chunk (a real block is never empty)
+
+        self._chunks = chunks
+        self._source = read_ahead(every_block())
+
+    def __iter__(self) -> Iterator[bytes]:
+        return (block for block in self._source if block)
+
+    def chunks(self) -> Iterator[tuple[Chunk, Iterator[bytes]]]:
+        for chunk in self._chunks:
+            yield chunk, iter(self._source.__next__, self._END)
 
 
 def _load_step(tracker: Reporter, step: str) -> None:
