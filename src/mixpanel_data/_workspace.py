@@ -552,8 +552,11 @@ class Workspace(ManagementMethods):
         output_properties: Sequence[str] | None = None,
         append: bool = False,
         progress: bool | Callable[[Any], None] = True,
+        max_workers: int = 3,
+        resume: bool = True,
     ) -> FetchResult:
-        """Fetch user profiles into table ``name`` (every engage page, atomically)."""
+        """Fetch user profiles into table ``name`` (every engage page, atomically; up to
+        ``max_workers`` pages in flight; resumable like ``fetch_events``)."""
         return self._fetch_service.fetch_profiles(
             name,
             where=where,
@@ -561,6 +564,8 @@ class Workspace(ManagementMethods):
             output_properties=output_properties,
             append=append,
             progress=progress,
+            max_workers=max_workers,
+            resume=resume,
         )
 
     def stream_events(

@@ -23,15 +23,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
-import json
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mixpanel_data._api.export import engage_page
 from mixpanel_data._services import validation
 from mixpanel_data._services.downloads import (
     CHUNK_ATTEMPTS,
@@ -295,38 +292,60 @@ class Fetcher:
         output_properties: Sequence[str] | None = None,
         append: bool = False,
         progress: bool | ProgressCallback = True,
+        max_workers: int = 3,
+        resume: bool = True,
     ) -> FetchResult:
-        """Fetch every engage page into table ``name`` in one transaction."""
+        """Fetch every engage page into table ``name`` in one transaction.
+
+        Page 0 first, then up to ``max_workers`` pages at once; each page is saved in a staging
+        folder as it arrives, so the same call after an error or Ctrl-C asks only for the pages
+        still missing (``resume=False`` starts over).
+        """
+        from mixpanel_data._services.engage_pages import EngagePages
         from mixpanel_data.results import FetchResult
 
         started = time.monotonic()
         where = _valid_where(where, "profile")
+        validation.integer(max_workers, "max_workers", minimum=1)
         self._check_table(name, append)
-        with (
-            Reporter(_progress_callback(progress, "profiles"), 0) as tracker,
-            tempfile.TemporaryDirectory(prefix="mp-profiles-") as tmp,
-        ):
-            path = Path(tmp) / "profiles.jsonl"
-            with open(path, "w", encoding="utf-8") as fh:
-                for page in self._engage_pages(where, cohort_id, output_properties, tracker):
-                    for result in page:
-                        fh.write(json.dumps(result, ensure_ascii=False))
-                        fh.write("\n")
+        database = self._database_path()
+        key = {
+            "kind": "profiles",
+            "project_id": self.credentials.project_id,
+            "database": None if database is None else str(database.resolve()),
+            "table": name,
+            "where": where,
+            "cohort_id": cohort_id,
+            "output_properties": list(output_properties or []),
+        }
+        staging = self._staging_dir(database, key, resume)
+        with Reporter(_progress_callback(progress, "profiles"), 0) as tracker:
+            pages = EngagePages(
+                self.api,
+                where=where,
+                cohort_id=cohort_id,
+                output_properties=output_properties,
+                workers=max_workers,
+                tracker=tracker,
+            )
+            files = pages.save(staging)
             tracker.phase("load")
             metadata = LoadMetadata(
                 filter_where=where,
                 filter_cohort=cohort_id,
                 project_id=self.credentials.project_id,
-                details={"output_properties": list(output_properties or [])},
+                details={"output_properties": list(output_properties or []), "pages": len(files)},
             )
             loaded = self.storage.load_profiles(
                 name,
-                [path],
+                files,
                 append=append,
                 metadata=metadata,
                 progress=lambda step: _load_step(tracker, step),
             )
+            self._drop_staging(staging)
             tracker.phase("done", events=loaded.rows_loaded)
+            snap = tracker.snapshot()
         return FetchResult(
             table=name,
             rows=loaded.rows_loaded,
@@ -335,8 +354,8 @@ class Fetcher:
             date_range=None,
             fetched_at=dt.datetime.now(dt.UTC),
             duplicates_dropped=loaded.duplicates_dropped,
-            chunks=tracker.snapshot().chunks_done,
-            resumed_chunks=0,
+            chunks=len(files),
+            resumed_chunks=snap.chunks_resumed,
         )
 
     def _engage_pages(
@@ -344,33 +363,18 @@ class Fetcher:
         where: str | None,
         cohort_id: int | None,
         output_properties: Sequence[str] | None,
-        tracker: Reporter | None = None,
+        max_workers: int = 3,
     ) -> Iterator[list[dict[str, Any]]]:
-        session_id: str | None = None
-        page = 0
-        while True:
-            data = engage_page(
-                self.api,
-                where=where,
-                cohort_id=cohort_id,
-                output_properties=output_properties,
-                session_id=session_id,
-                page=page,
-            )
-            results: list[dict[str, Any]] = data["results"]
-            if page == 0:
-                total = int(data.get("total") or 0)
-                page_size = int(data.get("page_size") or 1000)
-                if tracker is not None:
-                    tracker.add(chunks_total=max(1, -(-total // max(page_size, 1))))
-            session_id = data.get("session_id") or session_id
-            if tracker is not None:
-                tracker.add(chunks_done=1, events=len(results))
-            if results:
-                yield results
-            if not results or len(results) < int(data.get("page_size") or 1000) or not session_id:
-                return
-            page += 1
+        from mixpanel_data._services.engage_pages import EngagePages
+
+        pages = EngagePages(
+            self.api,
+            where=where,
+            cohort_id=cohort_id,
+            output_properties=output_properties,
+            workers=max_workers,
+        )
+        yield from pages.pages()
 
     def stream_profiles(
         self,

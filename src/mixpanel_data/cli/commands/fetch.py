@@ -171,7 +171,13 @@ def fetch_profiles(
     raw: Annotated[
         bool, typer.Option("--raw", help="With --stdout: Mixpanel's own engage shape.")
     ] = False,
+    max_workers: Annotated[
+        int, typer.Option("--workers", min=1, max=5, help="Engage pages in flight at once.")
+    ] = 3,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+    no_resume: Annotated[
+        bool, typer.Option("--no-resume", help="Ignore pages saved by an interrupted run.")
+    ] = False,
     db: DbOpt = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
@@ -196,6 +202,8 @@ def fetch_profiles(
             output_properties=names(output_properties, "--output-properties"),
             append=append,
             progress=_progress("profiles", no_progress),
+            max_workers=max_workers,
+            resume=not no_resume,
         )
         emit(result, fmt)
 
