@@ -37,6 +37,8 @@ def event_time(value: Any) -> dt.datetime | None:
         >>> event_time(1767225600), event_time(1767225600123)
         (datetime.datetime(2026, 1, 1, 0, 0), datetime.datetime(2026, 1, 1, 0, 0, 0, 123000))
     """
+    if type(value) is int and 0 <= value <= _MS_THRESHOLD:
+        return _EPOCH + dt.timedelta(seconds=value)  # the common case: whole seconds
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     # Rounded half away from zero, like DuckDB's CAST(... AS BIGINT) in the store.
