@@ -317,48 +317,62 @@ class _LineCounter:
             return 0
 
 
-def read_ahead(blocks: Iterator[bytes], depth: int = 64) -> Iterator[bytes]:
-    """Yield what ``blocks`` yields, read by a helper thread up to ``depth`` blocks ahead.
+class ReadAhead:
+    """Reads ``blocks`` in a helper thread, up to ``depth`` blocks ahead, from the moment it is
+    made; iterate it for the blocks. Errors arrive in order, after the blocks before them;
+    :meth:`close` stops the thread.
 
-    The network reads, gzip inflating and the next chunk's request overlap with the caller's
-    parsing, and the server never waits on it (the export is one long stream, not a series of
-    pauses). Errors arrive in order, after the blocks before them; closing the iterator stops
-    the thread.
+    The network reads, gzip inflating and (with several of these) the next chunks' requests
+    overlap with the caller's parsing, and the server never waits on it.
     """
-    box: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
 
-    def put(item: tuple[int, Any]) -> bool:
-        while not stop.is_set():
+    def __init__(self, blocks: Iterator[bytes], depth: int = 64) -> None:
+        self._box: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._blocks = blocks
+        threading.Thread(target=self._produce, name="mp-stream", daemon=True).start()
+
+    def _put(self, item: tuple[int, Any]) -> bool:
+        while not self._stop.is_set():
             try:
-                box.put(item, timeout=0.1)
+                self._box.put(item, timeout=0.1)
                 return True
             except queue.Full:
                 continue
         return False
 
-    def produce() -> None:
+    def _produce(self) -> None:
         try:
-            for block in blocks:
-                if not put((0, block)):
+            for block in self._blocks:
+                if not self._put((0, block)):
                     return
         except BaseException as err:
-            put((1, err))
+            self._put((1, err))
             return
-        put((2, None))
+        self._put((2, None))
 
-    threading.Thread(target=produce, name="mp-stream", daemon=True).start()
-    try:
+    def __iter__(self) -> Iterator[bytes]:
         while True:
-            kind, item = box.get()
+            kind, item = self._box.get()
             if kind == 0:
                 yield item
             elif kind == 1:
+                self._stop.set()
                 raise item
             else:
                 return
+
+    def close(self) -> None:
+        self._stop.set()
+
+
+def read_ahead(blocks: Iterator[bytes], depth: int = 64) -> Iterator[bytes]:
+    """Yield what ``blocks`` yields, read by a helper thread (:class:`ReadAhead`)."""
+    reader = ReadAhead(blocks, depth)
+    try:
+        yield from reader
     finally:
-        stop.set()
+        reader.close()
 
 
 def stream_chunk(

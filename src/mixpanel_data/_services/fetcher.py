@@ -34,11 +34,11 @@ from mixpanel_data._services.downloads import (
     CHUNK_ATTEMPTS,
     Chunk,
     Downloads,
+    ReadAhead,
     Redownload,
     date_chunks,
     parse_lines,
     private_temp_root,
-    read_ahead,
     staging_dir,
     stream_chunk_lines,
 )
@@ -61,6 +61,8 @@ if TYPE_CHECKING:
 # 1M sandbox events: one statement 0.0 s, two 0.9-1.3 s).
 BATCH_BYTES = 64 << 20
 FIRST_BATCH = 2.0
+# A stream asks for this many chunks at once (in order; the later ones wait in bounded buffers).
+STREAM_AHEAD = 2
 
 
 class Fetcher:
@@ -456,10 +458,10 @@ def _valid_where(where: str | None, kind: str) -> str | None:
 
 
 class _ChunkBlocks:
-    """The blocks of lines of several chunks, read ahead by one helper thread; iterate it for
-    the blocks, or call :meth:`chunks` for ``(chunk, its blocks)`` in order."""
-
-    _END = b""
+    """The blocks of lines of several chunks, in order, with up to ``ahead`` chunks being read
+    at once (each by a :class:`ReadAhead` thread, so the next chunks' requests and downloads
+    overlap with parsing this one). Iterate it for the blocks, or call :meth:`chunks` for
+    ``(chunk, its blocks)``; leaving early stops every reader."""
 
     def __init__(
         self,
@@ -468,23 +470,34 @@ class _ChunkBlocks:
         events: list[str] | None,
         where: str | None,
         redownload: Redownload,
+        ahead: int = STREAM_AHEAD,
     ) -> None:
-        def every_block() -> Iterator[bytes]:
-            for chunk in chunks:
-                yield from stream_chunk_lines(
-                    api, chunk, events=events, where=where, redownload=redownload
-                )
-                yield self._END  # marks the end of a chunk (a real block is never empty)
-
         self._chunks = chunks
-        self._source = read_ahead(every_block())
+        self._ahead = max(1, ahead)
+
+        def reader(chunk: Chunk) -> ReadAhead:
+            return ReadAhead(
+                stream_chunk_lines(api, chunk, events=events, where=where, redownload=redownload)
+            )
+
+        self._reader = reader
 
     def __iter__(self) -> Iterator[bytes]:
-        return (block for block in self._source if block)
+        for _, blocks in self.chunks():
+            yield from blocks
 
     def chunks(self) -> Iterator[tuple[Chunk, Iterator[bytes]]]:
-        for chunk in self._chunks:
-            yield chunk, iter(self._source.__next__, self._END)
+        readers: dict[int, ReadAhead] = {}
+        try:
+            for index, chunk in enumerate(self._chunks):
+                for later in range(index, min(index + self._ahead, len(self._chunks))):
+                    if later not in readers:
+                        readers[later] = self._reader(self._chunks[later])
+                yield chunk, iter(readers[index])
+                readers.pop(index).close()
+        finally:
+            for reader in readers.values():
+                reader.close()
 
 
 def _load_step(tracker: Reporter, step: str) -> None:
