@@ -580,8 +580,11 @@ class Workspace(ManagementMethods):
         output_properties: Sequence[str] | None = None,
         append: bool = False,
         progress: bool | Callable[[Any], None] = True,
+        max_workers: int = 3,
+        resume: bool = True,
     ) -> FetchResult:
-        """Fetch user profiles into table ``name`` (every engage page, atomically)."""
+        """Fetch user profiles into table ``name`` (every engage page, atomically; up to
+        ``max_workers`` pages in flight; resumable like ``fetch_events``)."""
         return self._fetch_service.fetch_profiles(
             name,
             where=where,
@@ -589,6 +592,8 @@ class Workspace(ManagementMethods):
             output_properties=output_properties,
             append=append,
             progress=progress,
+            max_workers=max_workers,
+            resume=resume,
         )
 
     def stream_events(
@@ -603,6 +608,26 @@ class Workspace(ManagementMethods):
         """Yield events without storing them (normalized rows, or Mixpanel's shape with ``raw``)."""
         return self._fetch_service.stream_events(
             from_date=from_date, to_date=to_date, events=events, where=where, raw=raw
+        )
+
+    def stream_events_jsonl(
+        self,
+        *,
+        from_date: str,
+        to_date: str,
+        events: Sequence[str] | None = None,
+        where: str | None = None,
+    ) -> Iterator[bytes]:
+        """Yield the export as Mixpanel sends it: blocks of whole JSON lines, never parsed.
+
+        Example:
+            >>> blocks = ws.stream_events_jsonl(from_date="2026-10-01", to_date="2026-10-31")
+            >>> with open("oct.jsonl", "wb") as out:                            # doctest: +SKIP
+            ...     for block in blocks:
+            ...         out.write(block)
+        """
+        return self._fetch_service.stream_events_jsonl(
+            from_date=from_date, to_date=to_date, events=events, where=where
         )
 
     def stream_profiles(

@@ -285,3 +285,21 @@ def test_drop_removes_a_table_without_asking(sb_env: dict[str, str], tmp_path: P
     assert run.code == 0, str(run)
     listed = run_mp("inspect", "tables", "--db", db, "-f", "json", env=sb_env)
     assert json.loads(listed.stdout) == []
+
+
+def test_sql_on_a_duckdb_file_that_is_not_ours_changes_nothing_in_it(
+    local: MpRunner, tmp_path: Path
+) -> None:
+    import duckdb
+
+    theirs = tmp_path / "theirs.duckdb"
+    con = duckdb.connect(str(theirs))
+    con.execute("CREATE TABLE data AS SELECT range AS x FROM range(5)")
+    con.execute("CREATE TABLE _mp_stage_their_own (y INTEGER)")
+    con.close()
+    before = theirs.stat().st_mtime_ns, theirs.read_bytes()
+    run = local("query", "sql", "SELECT count(*) AS n FROM data", "-f", "json", db_path=theirs)
+    assert run.code == 0, str(run)
+    assert json.loads(run.stdout) == [{"n": 5}]
+    assert (theirs.stat().st_mtime_ns, theirs.read_bytes()) == before
+    assert not Path(str(theirs) + ".wal").exists()

@@ -166,7 +166,8 @@ def test_other_processes_can_write_the_database_while_the_fetch_downloads(
     db = tmp_path / "shared.duckdb"
     with _ws(sb, db) as ws:
         ws.fetch_events("first", from_date=TO, to_date=TO, progress=False)
-    sb.faults.add(Fault(kind="slow", delay=2.0, times=1, path=EXPORT))
+    # The export waits 6 s in the sandbox: room for another process to open the file meanwhile.
+    sb.faults.add(Fault(kind="slow", delay=6.0, times=1, path=EXPORT))
     probes: list[subprocess.CompletedProcess[str]] = []
     opener = (
         "import duckdb, sys; c = duckdb.connect(sys.argv[1]); "
@@ -217,3 +218,37 @@ def test_a_first_fetch_makes_a_private_data_folder_and_database_file(
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (db.parent.parent, db.parent, db)}
     assert modes == {"new": 0o700, "data": 0o700, db.name: 0o600}
     assert not (db.parent / ".mp-staging").exists()
+
+
+def test_progress_shows_each_phase_from_one_thread_with_bytes_and_events(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    import threading
+
+    seen: list[tuple[str, str, int, int]] = []
+
+    def progress(p: FetchProgress) -> None:
+        seen.append((threading.current_thread().name, p.phase, p.bytes, p.events))
+
+    sb.faults.add(Fault(kind="slow", delay=0.5, times=1, path=EXPORT))
+    with _ws(sb, tmp_path / "p.duckdb") as ws:
+        result = ws.fetch_events(
+            from_date=FROM, to_date=TO, progress=progress, chunk_days=3, max_workers=3
+        )
+    assert {name for name, *_ in seen} == {"mp-progress"}
+    phases = [phase for _, phase, _, _ in seen]
+    assert phases[-1] == "done" and phases.count("done") == 1
+    assert {"download", "dedup"} <= set(phases)
+    downloading = [(b, e) for _, phase, b, e in seen if phase == "download"]
+    assert any(b > 0 and e > 0 for b, e in downloading)  # events/s while downloading
+    assert seen[-1][3] == result.rows
+
+
+def test_a_failed_fetch_ends_its_progress_with_stopped(sb: Sandbox, tmp_path: Path) -> None:
+    phases: list[str] = []
+    sb.faults.add(Fault(kind="status", status=500, times=None, path=EXPORT))
+    with _ws(sb, tmp_path / "f.duckdb") as ws:
+        _quick_retries(ws)
+        with pytest.raises(FetchError):
+            ws.fetch_events(from_date=TO, to_date=TO, progress=lambda p: phases.append(p.phase))
+    assert phases and phases[-1] == "stopped"

@@ -23,25 +23,24 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
-import json
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mixpanel_data._api.export import engage_page
 from mixpanel_data._services import validation
 from mixpanel_data._services.downloads import (
     CHUNK_ATTEMPTS,
     Chunk,
     Downloads,
+    ReadAhead,
     Redownload,
     date_chunks,
+    parse_lines,
     private_temp_root,
     staging_dir,
-    stream_chunk,
+    stream_chunk_lines,
 )
 from mixpanel_data._services.normalize import normalize_event, normalize_profile
 from mixpanel_data._services.progress import FetchProgress, ProgressCallback, Reporter
@@ -62,6 +61,8 @@ if TYPE_CHECKING:
 # 1M sandbox events: one statement 0.0 s, two 0.9-1.3 s).
 BATCH_BYTES = 64 << 20
 FIRST_BATCH = 2.0
+# A stream asks for this many chunks at once (in order; the later ones wait in bounded buffers).
+STREAM_AHEAD = 2
 
 
 class Fetcher:
@@ -244,15 +245,43 @@ class Fetcher:
         after that raises :class:`~mixpanel_data.exceptions.TruncatedBodyError` (the stream is
         never silently short).
         """
+        blocks = self._chunk_blocks(from_date, to_date, events, where, chunk_days)
+        for chunk, lines in blocks.chunks():
+            records = parse_lines(chunk, lines)
+            if raw:
+                yield from records
+            else:
+                for record in records:
+                    yield normalize_event(record)
+
+    def stream_events_jsonl(
+        self,
+        *,
+        from_date: str,
+        to_date: str,
+        events: Sequence[str] | None = None,
+        where: str | None = None,
+        chunk_days: int = 7,
+    ) -> Iterator[bytes]:
+        """Yield Mixpanel's export as bytes: blocks of whole JSON lines, unparsed (the fastest
+        way to copy an export somewhere). A body cut short is an error, as for
+        :meth:`stream_events`; lines are not checked. A helper thread reads ahead (the next
+        chunk is asked for while this one is still being consumed)."""
+        return iter(self._chunk_blocks(from_date, to_date, events, where, chunk_days))
+
+    def _chunk_blocks(
+        self,
+        from_date: str,
+        to_date: str,
+        events: Sequence[str] | None,
+        where: str | None,
+        chunk_days: int,
+    ) -> _ChunkBlocks:
         events_ = _event_list(events)
         where_ = _valid_where(where, "event")
+        chunks = date_chunks(from_date, to_date, chunk_days)
         redownload = Redownload(self.chunk_attempts, self.retry_wait)
-        for chunk in date_chunks(from_date, to_date, chunk_days):
-            records = stream_chunk(
-                self.api, chunk, events=events_, where=where_, redownload=redownload
-            )
-            for record in records:
-                yield record if raw else normalize_event(record)
+        return _ChunkBlocks(self.api, chunks, events_, where_, redownload)
 
     # -- profiles -----------------------------------------------------------------------------
 
@@ -265,38 +294,60 @@ class Fetcher:
         output_properties: Sequence[str] | None = None,
         append: bool = False,
         progress: bool | ProgressCallback = True,
+        max_workers: int = 3,
+        resume: bool = True,
     ) -> FetchResult:
-        """Fetch every engage page into table ``name`` in one transaction."""
+        """Fetch every engage page into table ``name`` in one transaction.
+
+        Page 0 first, then up to ``max_workers`` pages at once; each page is saved in a staging
+        folder as it arrives, so the same call after an error or Ctrl-C asks only for the pages
+        still missing (``resume=False`` starts over).
+        """
+        from mixpanel_data._services.engage_pages import EngagePages
         from mixpanel_data.results import FetchResult
 
         started = time.monotonic()
         where = _valid_where(where, "profile")
+        validation.integer(max_workers, "max_workers", minimum=1)
         self._check_table(name, append)
-        with (
-            Reporter(_progress_callback(progress, "profiles"), 0) as tracker,
-            tempfile.TemporaryDirectory(prefix="mp-profiles-") as tmp,
-        ):
-            path = Path(tmp) / "profiles.jsonl"
-            with open(path, "w", encoding="utf-8") as fh:
-                for page in self._engage_pages(where, cohort_id, output_properties, tracker):
-                    for result in page:
-                        fh.write(json.dumps(result, ensure_ascii=False))
-                        fh.write("\n")
+        database = self._database_path()
+        key = {
+            "kind": "profiles",
+            "project_id": self.credentials.project_id,
+            "database": None if database is None else str(database.resolve()),
+            "table": name,
+            "where": where,
+            "cohort_id": cohort_id,
+            "output_properties": list(output_properties or []),
+        }
+        staging = self._staging_dir(database, key, resume)
+        with Reporter(_progress_callback(progress, "profiles"), 0) as tracker:
+            pages = EngagePages(
+                self.api,
+                where=where,
+                cohort_id=cohort_id,
+                output_properties=output_properties,
+                workers=max_workers,
+                tracker=tracker,
+            )
+            files = pages.save(staging)
             tracker.phase("load")
             metadata = LoadMetadata(
                 filter_where=where,
                 filter_cohort=cohort_id,
                 project_id=self.credentials.project_id,
-                details={"output_properties": list(output_properties or [])},
+                details={"output_properties": list(output_properties or []), "pages": len(files)},
             )
             loaded = self.storage.load_profiles(
                 name,
-                [path],
+                files,
                 append=append,
                 metadata=metadata,
                 progress=lambda step: _load_step(tracker, step),
             )
+            self._drop_staging(staging)
             tracker.phase("done", events=loaded.rows_loaded)
+            snap = tracker.snapshot()
         return FetchResult(
             table=name,
             rows=loaded.rows_loaded,
@@ -305,8 +356,8 @@ class Fetcher:
             date_range=None,
             fetched_at=dt.datetime.now(dt.UTC),
             duplicates_dropped=loaded.duplicates_dropped,
-            chunks=tracker.snapshot().chunks_done,
-            resumed_chunks=0,
+            chunks=len(files),
+            resumed_chunks=snap.chunks_resumed,
         )
 
     def _engage_pages(
@@ -314,33 +365,18 @@ class Fetcher:
         where: str | None,
         cohort_id: int | None,
         output_properties: Sequence[str] | None,
-        tracker: Reporter | None = None,
+        max_workers: int = 3,
     ) -> Iterator[list[dict[str, Any]]]:
-        session_id: str | None = None
-        page = 0
-        while True:
-            data = engage_page(
-                self.api,
-                where=where,
-                cohort_id=cohort_id,
-                output_properties=output_properties,
-                session_id=session_id,
-                page=page,
-            )
-            results: list[dict[str, Any]] = data["results"]
-            if page == 0:
-                total = int(data.get("total") or 0)
-                page_size = int(data.get("page_size") or 1000)
-                if tracker is not None:
-                    tracker.add(chunks_total=max(1, -(-total // max(page_size, 1))))
-            session_id = data.get("session_id") or session_id
-            if tracker is not None:
-                tracker.add(chunks_done=1, events=len(results))
-            if results:
-                yield results
-            if not results or len(results) < int(data.get("page_size") or 1000) or not session_id:
-                return
-            page += 1
+        from mixpanel_data._services.engage_pages import EngagePages
+
+        pages = EngagePages(
+            self.api,
+            where=where,
+            cohort_id=cohort_id,
+            output_properties=output_properties,
+            workers=max_workers,
+        )
+        yield from pages.pages()
 
     def stream_profiles(
         self,
@@ -419,6 +455,49 @@ def _event_list(events: Sequence[str] | str | None) -> list[str] | None:
 
 def _valid_where(where: str | None, kind: str) -> str | None:
     return validation.where(where or None, kind=kind)
+
+
+class _ChunkBlocks:
+    """The blocks of lines of several chunks, in order, with up to ``ahead`` chunks being read
+    at once (each by a :class:`ReadAhead` thread, so the next chunks' requests and downloads
+    overlap with parsing this one). Iterate it for the blocks, or call :meth:`chunks` for
+    ``(chunk, its blocks)``; leaving early stops every reader."""
+
+    def __init__(
+        self,
+        api: ApiClients,
+        chunks: list[Chunk],
+        events: list[str] | None,
+        where: str | None,
+        redownload: Redownload,
+        ahead: int = STREAM_AHEAD,
+    ) -> None:
+        self._chunks = chunks
+        self._ahead = max(1, ahead)
+
+        def reader(chunk: Chunk) -> ReadAhead:
+            return ReadAhead(
+                stream_chunk_lines(api, chunk, events=events, where=where, redownload=redownload)
+            )
+
+        self._reader = reader
+
+    def __iter__(self) -> Iterator[bytes]:
+        for _, blocks in self.chunks():
+            yield from blocks
+
+    def chunks(self) -> Iterator[tuple[Chunk, Iterator[bytes]]]:
+        readers: dict[int, ReadAhead] = {}
+        try:
+            for index, chunk in enumerate(self._chunks):
+                for later in range(index, min(index + self._ahead, len(self._chunks))):
+                    if later not in readers:
+                        readers[later] = self._reader(self._chunks[later])
+                yield chunk, iter(readers[index])
+                readers.pop(index).close()
+        finally:
+            for reader in readers.values():
+                reader.close()
 
 
 def _load_step(tracker: Reporter, step: str) -> None:

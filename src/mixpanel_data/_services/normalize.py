@@ -23,6 +23,8 @@ import json
 import math
 from typing import Any
 
+from mixpanel_data.exceptions import DataError
+
 # ``time`` above 1e11 is milliseconds (export ``time_in_ms``): 1e11 s is the year 5138.
 _MS_THRESHOLD = 1e11
 _EPOCH = dt.datetime(1970, 1, 1)
@@ -35,6 +37,8 @@ def event_time(value: Any) -> dt.datetime | None:
         >>> event_time(1767225600), event_time(1767225600123)
         (datetime.datetime(2026, 1, 1, 0, 0), datetime.datetime(2026, 1, 1, 0, 0, 0, 123000))
     """
+    if type(value) is int and 0 <= value <= _MS_THRESHOLD:
+        return _EPOCH + dt.timedelta(seconds=value)  # the common case: whole seconds
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     # Rounded half away from zero, like DuckDB's CAST(... AS BIGINT) in the store.
@@ -53,9 +57,23 @@ def as_text(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def _properties(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    value = raw.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise DataError(
+            f"a record's {key!r} is a {type(value).__name__}, not a JSON object: "
+            f"{json.dumps(raw, default=str)[:120]}",
+            details={"field": key},
+        )
+    return dict(value)
+
+
 def normalize_event(raw: dict[str, Any]) -> dict[str, Any]:
-    """Mixpanel's export shape → the stored row (``event_name, event_time, ...``)."""
-    props = dict(raw.get("properties") or {})
+    """Mixpanel's export shape → the stored row (``event_name, event_time, ...``); a record
+    whose ``properties`` is not an object is a :class:`DataError`."""
+    props = _properties(raw, "properties")
     return {
         "event_name": as_text(raw.get("event")),
         "event_time": event_time(props.pop("time", None)),
@@ -85,7 +103,7 @@ def last_seen(value: Any) -> dt.datetime | None:
 
 def normalize_profile(raw: dict[str, Any]) -> dict[str, Any]:
     """An engage result → the stored profile row (``distinct_id, properties, last_seen``)."""
-    props = dict(raw.get("$properties") or {})
+    props = _properties(raw, "$properties")
     return {
         "distinct_id": as_text(raw.get("$distinct_id")),
         "properties": props,

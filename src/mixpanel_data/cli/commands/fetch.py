@@ -53,6 +53,18 @@ def _write_jsonl(rows: Iterator[dict[str, Any]]) -> int:
     return count
 
 
+def _write_bytes(blocks: Iterator[bytes]) -> int:
+    """Copy blocks of JSON lines to stdout as they are; the number of lines written."""
+    sys.stdout.flush()
+    out = sys.stdout.buffer
+    count = 0
+    for block in blocks:
+        out.write(block)
+        count += block.count(b"\n")
+    out.flush()
+    return count
+
+
 @app.command("events")
 def fetch_events(
     name: Annotated[str, typer.Argument(help="Table to create (or append to).")] = "events",
@@ -96,6 +108,18 @@ def fetch_events(
 ) -> None:
     """Export events in a date range into table NAME (default `events`)."""
     with _open(db, stdout) as ws:
+        if stdout and raw:
+            count = _write_bytes(
+                ws.stream_events_jsonl(
+                    from_date=from_date,
+                    to_date=to_date,
+                    events=names(events, "--events"),
+                    where=where,
+                )
+            )
+            if not _state.STATE.quiet:
+                err(f"{count} events written")
+            return
         if stdout:
             count = _write_jsonl(
                 ws.stream_events(
@@ -147,7 +171,13 @@ def fetch_profiles(
     raw: Annotated[
         bool, typer.Option("--raw", help="With --stdout: Mixpanel's own engage shape.")
     ] = False,
+    max_workers: Annotated[
+        int, typer.Option("--workers", min=1, max=5, help="Engage pages in flight at once.")
+    ] = 3,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+    no_resume: Annotated[
+        bool, typer.Option("--no-resume", help="Ignore pages saved by an interrupted run.")
+    ] = False,
     db: DbOpt = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
@@ -172,6 +202,8 @@ def fetch_profiles(
             output_properties=names(output_properties, "--output-properties"),
             append=append,
             progress=_progress("profiles", no_progress),
+            max_workers=max_workers,
+            resume=not no_resume,
         )
         emit(result, fmt)
 

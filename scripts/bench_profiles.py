@@ -1,0 +1,103 @@
+"""Benchmark: `fetch_profiles` of N profiles with one engage page in flight (before) and several.
+
+    python scripts/bench_profiles.py [--profiles 100000] [--rounds 2] [--workers 1 3 5]
+
+The sandbox runs in its own process (`mp sandbox serve`, one day of events). Each case runs in a
+fresh Python process into an in-memory store and reports profiles/s; the first ``--workers`` value
+is the reference of each round (1 = pages one after another, as before). Prints every round, the
+medians, and each case's ratio to the reference of the same round. Noisy on a loaded machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+
+def child(workers: int, info: dict[str, Any]) -> dict[str, Any]:
+    os.environ.update(info["env"])
+    import duckdb  # noqa: F401
+    import mixpanel_openapi.api.query.query_profiles  # noqa: F401
+
+    import mixpanel_data._services.engage_pages
+    import mixpanel_data._services.fetcher  # noqa: F401
+    from mixpanel_data import Workspace
+
+    with Workspace.memory() as ws:
+        start = time.perf_counter()
+        result = ws.fetch_profiles(progress=False, max_workers=workers)
+        return {"rows": result.rows, "seconds": time.perf_counter() - start}
+
+
+@contextlib.contextmanager
+def sandbox_process(profiles: int, seed: int) -> Iterator[dict[str, Any]]:
+    """Run `mp sandbox serve --json` in its own process; yield its url, dates and env."""
+    cmd = [sys.executable, "-m", "mixpanel_data.cli.main", "sandbox", "serve", "--json"]
+    cmd += ["--users", str(profiles), "--days", "1", "--events", str(profiles), "--seed", str(seed)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if not line:
+            raise SystemExit("the sandbox did not start")
+        yield json.loads(line)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _run_child(workers: int, info: dict[str, Any]) -> dict[str, Any]:
+    args = [sys.executable, __file__, "--child", str(workers), json.dumps(info)]
+    out = subprocess.run(args, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"child with {workers} workers failed:\n{out.stderr}")
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profiles", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 3, 5])
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(int(args.child[0]), json.loads(args.child[1]))))
+        return 0
+    cases = args.workers
+    with sandbox_process(args.profiles, seed=13) as info:
+        rates: dict[int, list[float]] = {w: [] for w in cases}
+        ratios: dict[int, list[float]] = {w: [] for w in cases[1:]}
+        for round_no in range(1, args.rounds + 1):
+            got = {w: _run_child(w, info) for w in cases}
+            rows = {w: r["rows"] for w, r in got.items()}
+            if len(set(rows.values())) != 1:
+                raise SystemExit(f"the cases stored different numbers of profiles: {rows}")
+            for w, r in got.items():
+                rates[w].append(r["rows"] / r["seconds"])
+            for w in cases[1:]:
+                ratios[w].append(rates[w][-1] / rates[cases[0]][-1])
+            print(
+                f"round {round_no} ({rows[cases[0]]:,} profiles): "
+                + ", ".join(f"{w} worker(s) {rates[w][-1]:,.0f}/s" for w in cases)
+            )
+        print(f"\nreference ({cases[0]} worker): {statistics.median(rates[cases[0]]):,.0f} /s")
+        for w in cases[1:]:
+            print(
+                f"{w} workers: {statistics.median(rates[w]):,.0f} profiles/s, ratio "
+                f"{statistics.median(ratios[w]):.2f} [{min(ratios[w]):.2f}-{max(ratios[w]):.2f}]"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
