@@ -98,6 +98,13 @@ def run(app: typer.Typer, args: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_OK
+    except SystemExit as exc:
+        # Typer answers a closed stdout (`mp ... | head`) with exit 1; a reader that stopped
+        # reading is success.
+        if isinstance(exc.__context__, OSError) and exc.__context__.errno == errno.EPIPE:
+            _silence_stdout()
+            return EXIT_OK
+        raise
     except OSError as exc:
         if exc.errno == errno.EPIPE:
             _silence_stdout()
