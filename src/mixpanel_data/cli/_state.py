@@ -94,7 +94,8 @@ def run(app: typer.Typer, args: Sequence[str] | None = None) -> int:
         return int(exc.exit_code)
     except _ClickException as exc:
         exc.show()  # type: ignore[attr-defined]
-        return EXIT_USAGE
+        # `mp` (or `mp query`) alone prints its help: asking for help is not an error.
+        return EXIT_OK if type(exc).__name__ == "NoArgsIsHelpError" else EXIT_USAGE
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_OK
