@@ -1,7 +1,8 @@
 """`mp completion bash|zsh|fish`: print the shell script that completes `mp` commands and options.
 
 Example (bash): add ``source <(mp completion bash)`` to ``~/.bashrc``; zsh: ``source <(mp
-completion zsh)`` in ``~/.zshrc``; fish: ``mp completion fish > ~/.config/fish/completions/mp.fish``.
+completion zsh)`` in ``~/.zshrc``; fish: ``mp completion fish >
+~/.config/fish/completions/mp.fish``.
 The script calls `mp` back with ``_MP_COMPLETE`` set (see :func:`mixpanel_data.cli.main.main`).
 """
 
