@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from cli_helpers import FORMATS, MpRunner
@@ -86,3 +87,24 @@ def test_closest_prefers_the_same_letters_then_the_nearest_spelling() -> None:
     assert closest("page view", known) == "Page View"
     assert closest("Purchace", known) == "Purchase"
     assert closest("Checkout", known) is None
+
+
+def test_a_fetch_of_nothing_leaves_no_table_and_says_so(
+    mp: MpRunner, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    before = sandbox.start_date - timedelta(days=30)
+    a, b = before.isoformat(), (before + timedelta(days=1)).isoformat()
+    db = str(tmp_path / "empty.duckdb")
+    run = mp("fetch", "events", "--from", a, "--to", b, "--db", db, "--no-progress")
+    assert run.code == 0, str(run)
+    assert json.loads(run.stdout)["rows"] == 0
+    assert run.stderr.strip() == f"no events between {a} and {b}; no table 'events' was created"
+    tables = mp("inspect", "tables", "--db", db, "-f", "json")
+    assert json.loads(tables.stdout) == [], str(tables)
+    # so the real fetch is not blocked by an empty table
+    day = sandbox.start_date.isoformat()
+    real = mp("fetch", "events", "--from", day, "--to", day, "--db", db, "--no-progress")
+    assert real.code == 0 and json.loads(real.stdout)["rows"] > 0, str(real)
+    streamed = mp("fetch", "events", "--from", a, "--to", b, "--stdout")
+    assert streamed.code == 0 and streamed.stdout == ""
+    assert streamed.stderr.strip() == f"no events between {a} and {b}"

@@ -216,6 +216,8 @@ class Fetcher:
         )
         loaded = self._load_chunks(name, downloads, tracker, append=append, metadata=metadata)
         shutil.rmtree(staging, ignore_errors=True)
+        if loaded.rows_loaded == 0 and not append:
+            self.storage.drop(name)  # nothing to keep: an empty table would block the next fetch
         tracker.state.events = loaded.rows_loaded
         tracker.update(force=True, phase="done")
         return FetchResult(
@@ -314,6 +316,8 @@ class Fetcher:
                 details={"output_properties": list(output_properties or [])},
             )
             loaded = self.storage.load_profiles(name, [path], append=append, metadata=metadata)
+        if loaded.rows_loaded == 0 and not append:
+            self.storage.drop(name)
         tracker.state.events = loaded.rows_loaded
         tracker.update(force=True, phase="done")
         return FetchResult(

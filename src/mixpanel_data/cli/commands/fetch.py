@@ -99,7 +99,7 @@ def fetch_events(
                 )
             )
             if not _state.STATE.quiet:
-                err(f"{count} events written")
+                err(f"{count} events written" if count else _no_events(from_date, to_date))
             return
         result = ws.fetch_events(
             name,
@@ -114,6 +114,9 @@ def fetch_events(
             resume=not no_resume,
         )
         emit(result, fmt)
+        if result.rows == 0 and not _state.STATE.quiet:
+            kept = "" if append else f"; no table {name!r} was created"
+            err(_no_events(from_date, to_date) + kept)
 
 
 @app.command("profiles")
@@ -154,7 +157,7 @@ def fetch_profiles(
                 )
             )
             if not _state.STATE.quiet:
-                err(f"{count} profiles written")
+                err(f"{count} profiles written" if count else "no profiles matched")
             return
         result = ws.fetch_profiles(
             name,
@@ -165,6 +168,12 @@ def fetch_profiles(
             progress=_progress("profiles", no_progress),
         )
         emit(result, fmt)
+        if result.rows == 0 and not _state.STATE.quiet:
+            err("no profiles matched" + ("" if append else f"; no table {name!r} was created"))
+
+
+def _no_events(from_date: str, to_date: str) -> str:
+    return f"no events between {from_date} and {to_date}"
 
 
 def _progress(what: str, off: bool) -> Callable[[FetchProgress], None] | bool:

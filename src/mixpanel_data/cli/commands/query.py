@@ -97,7 +97,10 @@ def frame_for_output(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def funnel_steps(result: FunnelResult) -> list[dict[str, Any]]:
-    """A funnel's steps added up over the range, as narrow rows (for table and plain)."""
+    """A funnel's steps added up over the range, as narrow rows (for table and plain); one block
+    of steps per segment (``$overall`` first) when the funnel was split with ``--on``."""
+    if result.segment_property:
+        return _segment_steps(result)
     return [
         {
             "step": s.step,
@@ -109,6 +112,30 @@ def funnel_steps(result: FunnelResult) -> list[dict[str, Any]]:
         }
         for s in result.steps
     ]
+
+
+def _segment_steps(result: FunnelResult) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    df = result.df
+    for segment in dict.fromkeys(df["segment"]):  # in the frame's order: $overall first
+        part = df[df["segment"] == segment]
+        sums = part.groupby(["step", "name"], sort=True)["count"].sum()
+        first = prev = None
+        for (step, name), total in sums.items():
+            count = int(total)
+            first = count if first is None else first
+            rows.append(
+                {
+                    "segment": segment,
+                    "step": int(step),
+                    "name": name,
+                    "count": count,
+                    "from_prev": 1.0 if prev is None else round(count / prev, 4) if prev else 0.0,
+                    "overall": round(count / first, 4) if first else 0.0,
+                }
+            )
+            prev = count
+    return rows
 
 
 def narrow_rows(result: Any) -> Any:
