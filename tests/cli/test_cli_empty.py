@@ -105,6 +105,10 @@ def test_a_fetch_of_nothing_leaves_no_table_and_says_so(
     day = sandbox.start_date.isoformat()
     real = mp("fetch", "events", "--from", day, "--to", day, "--db", db, "--no-progress")
     assert real.code == 0 and json.loads(real.stdout)["rows"] > 0, str(real)
+    again = mp("fetch", "events", "--from", day, "--to", day, "--db", db, "--append",
+               "--no-progress")  # fmt: skip
+    assert again.code == 0 and json.loads(again.stdout)["rows"] == 0, str(again)
+    assert again.stderr.startswith("nothing new: the ") and "already in 'events'" in again.stderr
     streamed = mp("fetch", "events", "--from", a, "--to", b, "--stdout")
     assert streamed.code == 0 and streamed.stdout == ""
     assert streamed.stderr.strip() == f"no events between {a} and {b}"

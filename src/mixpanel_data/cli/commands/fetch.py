@@ -115,8 +115,14 @@ def fetch_events(
         )
         emit(result, fmt)
         if result.rows == 0 and not _state.STATE.quiet:
-            kept = "" if append else f"; no table {name!r} was created"
-            err(_no_events(from_date, to_date) + kept)
+            if append and result.duplicates_dropped:
+                err(
+                    f"nothing new: the {result.duplicates_dropped} events between {from_date} "
+                    f"and {to_date} were already in {name!r}"
+                )
+            else:
+                kept = "" if append else f"; no table {name!r} was created"
+                err(_no_events(from_date, to_date) + kept)
 
 
 @app.command("profiles")
