@@ -54,3 +54,18 @@ def test_funnel_on_a_property_shows_the_segments_in_a_table(
     table = mp("query", "funnel", str(funnel_id), "--from", span[0], "--to", span[1],
                "--on", "plan", "-f", "table")  # fmt: skip
     assert table.code == 0 and table.stdout.splitlines()[0].startswith("segment"), str(table)
+
+
+def test_sql_with_no_rows_keeps_its_columns(mp: MpRunner, tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    import duckdb
+
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE TABLE t (a INTEGER, b VARCHAR)")
+    sql = "SELECT a, b FROM t WHERE a > 1"
+    expected = {"csv": "a,b\n", "jsonl": "", "json": "[]\n", "plain": ""}
+    for fmt, text in expected.items():
+        run = mp("query", "sql", sql, "--db", str(db), "-f", fmt)
+        assert run.code == 0 and run.stdout == text, str(run)
+    table = mp("query", "sql", sql, "--db", str(db), "-f", "table")
+    assert [c.strip() for c in table.stdout.splitlines()[0].split("┃")] == ["a", "b"]
