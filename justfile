@@ -58,9 +58,11 @@ check-generated: sync
 spec-drift *ARGS: sync
     uv run --no-sync python scripts/spec_drift.py "$@"
 
-# Run the CLI: just mp --help
-mp *ARGS: sync
-    uv run --no-sync mp "$@"
+# Run the CLI: just mp --help (prints only what mp prints)
+[no-exit-message]
+mp *ARGS:
+    @uv sync --locked --python python3 --quiet
+    @uv run --no-sync mp "$@"
 
 # Benchmarks: `just bench NAME [ARGS]` runs scripts/bench_NAME.py (fetch, import, ...); default fetch
 bench NAME="fetch" *ARGS: sync

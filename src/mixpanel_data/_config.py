@@ -45,7 +45,12 @@ from typing import Any
 from pydantic import SecretStr
 
 from mixpanel_data._credentials import SECRET_FIELDS, Credentials, make_credentials
-from mixpanel_data.exceptions import AccountExistsError, AccountNotFoundError, ConfigError
+from mixpanel_data.exceptions import (
+    AccountExistsError,
+    AccountNotFoundError,
+    ConfigError,
+    NoCredentialsError,
+)
 
 logger = logging.getLogger("mixpanel_data.config")
 
@@ -452,10 +457,10 @@ class ConfigManager:
                     else f"default account '{name}'"
                 )
             elif not env:
-                raise ConfigError(_NOTHING_CONFIGURED, details={"path": str(self.path)})
+                raise NoCredentialsError(_NOTHING_CONFIGURED, details={"path": str(self.path)})
             else:
                 missing = _missing_env(env)
-                raise ConfigError(
+                raise NoCredentialsError(
                     "incomplete credentials in the environment: set "
                     + " and ".join(missing)
                     + ", or add an account with `mp auth add NAME`",

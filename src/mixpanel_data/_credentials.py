@@ -21,7 +21,7 @@ from typing import Any, Literal, get_args
 import pydantic
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator, model_validator
 
-from mixpanel_data.exceptions import ConfigError
+from mixpanel_data.exceptions import InvalidCredentialsError
 
 Region = Literal["us", "eu", "in"]
 REGIONS: tuple[str, ...] = get_args(Region)
@@ -149,16 +149,18 @@ def _basic(user: str, password: str) -> str:
 
 
 def make_credentials(*, source: str = "credentials", **fields: Any) -> Credentials:
-    """Build :class:`Credentials`, turning invalid input into a one-line :class:`ConfigError`.
+    """Build :class:`Credentials`, turning invalid input into a one-line
+    :class:`InvalidCredentialsError` (a :class:`ConfigError`).
 
     ``source`` names where the values came from (an account, the environment) for the message.
     The message lists the bad fields and why, never their values.
 
     Example:
-        >>> make_credentials(username="u", secret="s", project_id="1", region="mars")
-        Traceback (most recent call last):
-        ...
-        mixpanel_data.exceptions.ConfigError: invalid credentials: region: must be us, eu or in
+        >>> try:
+        ...     make_credentials(username="u", secret="s", project_id="1", region="mars")
+        ... except InvalidCredentialsError as exc:
+        ...     print(exc.message, exc.exit_code)
+        invalid credentials: region: must be us, eu or in 3
     """
     try:
         return Credentials(**fields)
@@ -170,7 +172,7 @@ def make_credentials(*, source: str = "credentials", **fields: Any) -> Credentia
             if where == "region":
                 msg = "must be us, eu or in"
             problems.append(f"{where}: {msg}" if where else msg)
-        raise ConfigError(
+        raise InvalidCredentialsError(
             f"invalid {source}: " + "; ".join(problems),
             details={"fields": sorted({str(i["loc"][0]) for i in err.errors() if i["loc"]})},
         ) from None

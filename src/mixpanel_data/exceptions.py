@@ -5,7 +5,9 @@
     MixpanelDataError                 code UNKNOWN_ERROR
     ├── ConfigError                   CONFIG_ERROR        config file or credentials problem
     │   ├── AccountNotFoundError      ACCOUNT_NOT_FOUND
-    │   └── AccountExistsError        ACCOUNT_EXISTS
+    │   ├── AccountExistsError        ACCOUNT_EXISTS
+    │   ├── NoCredentialsError        NO_CREDENTIALS      nothing (or not enough) configured
+    │   └── InvalidCredentialsError   INVALID_CREDENTIALS a value that cannot be used (region)
     ├── ValidationError               INVALID_ARGUMENT    bad input caught before any call
     │   └── ExpressionError           INVALID_EXPRESSION  a where/on expression that does not parse
     ├── APIError                      API_ERROR           Mixpanel (or the sandbox) said no
@@ -107,6 +109,20 @@ class AccountExistsError(ConfigError):
     """An account with that name is already configured."""
 
     code = "ACCOUNT_EXISTS"
+
+
+class NoCredentialsError(ConfigError):
+    """No credentials are configured, or the ``MP_*`` variables are incomplete (exit code 2)."""
+
+    code = "NO_CREDENTIALS"
+    exit_code = 2
+
+
+class InvalidCredentialsError(ConfigError):
+    """A credential value cannot be used, e.g. ``MP_REGION=mars`` (exit code 3)."""
+
+    code = "INVALID_CREDENTIALS"
+    exit_code = 3
 
 
 class ValidationError(MixpanelDataError, ValueError):
@@ -286,8 +302,10 @@ __all__ = [
     "DatabaseLockedError",
     "ExpressionError",
     "FetchError",
+    "InvalidCredentialsError",
     "JQLError",
     "MixpanelDataError",
+    "NoCredentialsError",
     "NotFoundError",
     "QueryError",
     "RateLimitError",

@@ -182,6 +182,8 @@ class Fetcher:
                         raise _named(err, bad) from err
                     tracker.reset()
             self._drop_staging(staging)
+            if loaded.rows_loaded == 0 and not append:
+                self.storage.drop(name)  # an empty table would block the next fetch
             tracker.phase("done", events=loaded.rows_loaded)
         return FetchResult(
             table=name,
@@ -346,6 +348,8 @@ class Fetcher:
                 progress=lambda step: _load_step(tracker, step),
             )
             self._drop_staging(staging)
+            if loaded.rows_loaded == 0 and not append:
+                self.storage.drop(name)
             tracker.phase("done", events=loaded.rows_loaded)
             snap = tracker.snapshot()
         return FetchResult(

@@ -133,7 +133,13 @@ def render(value: Any, fmt: Format | str) -> str:
     if fmt is Format.jsonl:
         items: Iterable[Any] = data if isinstance(data, list) else [data]
         return "".join(json.dumps(i, default=_default, ensure_ascii=False) + "\n" for i in items)
-    cols, rows = (list(value.columns), value.rows) if isinstance(value, Rows) else _rows(data)
+    if isinstance(value, Rows):
+        cols, rows = list(value.columns), value.rows
+    elif _is_frame(value):  # its columns, even with no rows
+        cols = [str(c) for c in value.columns]
+        rows = [[r.get(c) for c in cols] for r in data]
+    else:
+        cols, rows = _rows(data)
     if fmt is Format.csv:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")

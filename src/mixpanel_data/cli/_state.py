@@ -107,10 +107,18 @@ def _run(app: typer.Typer, argv: list[str]) -> int:
         return int(exc.exit_code)
     except _ClickException as exc:
         exc.show()  # type: ignore[attr-defined]
-        return EXIT_USAGE
+        # `mp` (or `mp query`) alone prints its help: asking for help is not an error.
+        return EXIT_OK if type(exc).__name__ == "NoArgsIsHelpError" else EXIT_USAGE
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_OK
+    except SystemExit as exc:
+        # Typer answers a closed stdout (`mp ... | head`) with exit 1; a reader that stopped
+        # reading is success.
+        if isinstance(exc.__context__, OSError) and exc.__context__.errno == errno.EPIPE:
+            _silence_stdout()
+            return EXIT_OK
+        raise
     except OSError as exc:
         if exc.errno == errno.EPIPE:
             _silence_stdout()

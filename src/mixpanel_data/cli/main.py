@@ -12,6 +12,7 @@ Exit codes: 0 ok, 1 general error, 2 authentication, 3 bad arguments, 4 not foun
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -73,6 +74,9 @@ GROUPS: dict[str, LazyEntry] = {
         ("mcp",), "The MCP server that lets AI agents use Mixpanel (needs the [mcp] extra)."
     ),
     "sandbox": LazyEntry(("sandbox",), "The offline Mixpanel (sandbox) for demos and tests."),
+    "completion": LazyEntry(
+        ("completion",), "Print a shell completion script for mp (bash, zsh or fish)."
+    ),
 }
 
 
@@ -129,7 +133,15 @@ def _main(
 
 
 def main() -> None:
-    """Console-script entry point: run the app and turn errors into one line and an exit code."""
+    """Console-script entry point: run the app and turn errors into one line and an exit code.
+
+    With ``_MP_COMPLETE`` set (by the script of `mp completion SHELL`), it answers a completion
+    request instead.
+    """
+    if os.environ.get("_MP_COMPLETE"):
+        from typer._completion_classes import completion_init
+
+        completion_init()
     code = _state.run(app)
     raise SystemExit(code)
 

@@ -131,7 +131,7 @@ def fetch_events(
                 )
             )
             if not _state.STATE.quiet:
-                err(f"{count} events written")
+                err(f"{count} events written" if count else _no_events(from_date, to_date))
             return
         result = ws.fetch_events(
             name,
@@ -147,6 +147,15 @@ def fetch_events(
             deadline=deadline,
         )
         emit(result, fmt)
+        if result.rows == 0 and not _state.STATE.quiet:
+            if append and result.duplicates_dropped:
+                err(
+                    f"nothing new: the {result.duplicates_dropped} events between {from_date} "
+                    f"and {to_date} were already in {name!r}"
+                )
+            else:
+                kept = "" if append else f"; no table {name!r} was created"
+                err(_no_events(from_date, to_date) + kept)
 
 
 @app.command("profiles")
@@ -193,7 +202,7 @@ def fetch_profiles(
                 )
             )
             if not _state.STATE.quiet:
-                err(f"{count} profiles written")
+                err(f"{count} profiles written" if count else "no profiles matched")
             return
         result = ws.fetch_profiles(
             name,
@@ -206,6 +215,12 @@ def fetch_profiles(
             resume=not no_resume,
         )
         emit(result, fmt)
+        if result.rows == 0 and not _state.STATE.quiet:
+            err("no profiles matched" + ("" if append else f"; no table {name!r} was created"))
+
+
+def _no_events(from_date: str, to_date: str) -> str:
+    return f"no events between {from_date} and {to_date}"
 
 
 def _progress(what: str, off: bool) -> Callable[[FetchProgress], None] | bool:

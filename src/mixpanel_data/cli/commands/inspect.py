@@ -52,14 +52,20 @@ def values(
         str, typer.Argument(metavar="PROPERTY", help="The property whose values to list.")
     ],
     event: Annotated[
-        str, typer.Option("--event", "-e", help="The event the property is on.")
-    ] = ...,  # type: ignore[assignment]
+        str | None,
+        typer.Option("--event", "-e", help="The event the property is on (Mixpanel needs one)."),
+    ] = None,
     limit: Annotated[
         int, typer.Option("--limit", "-l", help="How many values (most common first).")
     ] = 100,
     fmt: FormatOpt = Format.json,
 ) -> None:
     """The most common values of PROPERTY on an event, as text."""
+    if event is None:
+        raise _state.fail(
+            f"give the event with --event: Mixpanel lists the values of {property_!r} on one "
+            "event (`mp inspect events` lists them)"
+        )
     with _state.workspace() as ws:
         _emit_items(ws.list_property_values(property_, event=event, limit=limit), fmt)
 

@@ -39,8 +39,19 @@ def _query(ws: Workspace, statement: str) -> Rows:
 
     with user_query(statement):
         result = ws.storage.connection.execute(statement)
-        columns = [d[0] for d in result.description or ()]
-        return Rows(columns, result.fetchall())
+        description = result.description or ()
+        columns = [d[0] for d in description]
+        rows = result.fetchall()
+    # JSON columns (`properties`) come back as text: print them as JSON values, not strings.
+    as_json = [i for i, d in enumerate(description) if str(d[1]) == "JSON"]
+    if as_json and rows:
+        import json
+
+        def parse(value: object) -> object:
+            return json.loads(value) if isinstance(value, str) else value
+
+        rows = [tuple(parse(v) if i in as_json else v for i, v in enumerate(row)) for row in rows]
+    return Rows(columns, rows)
 
 
 @query.app.command("sql")

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from mixpanel_data.cli import _state
+from mixpanel_data.cli._empty import say_if_empty
 from mixpanel_data.cli._options import (
     DbOpt,
     Format,
@@ -48,7 +49,24 @@ app = typer.Typer(
 
 # -- options shared by the commands of this group ----------------------------------------------
 
-EventOpt = Annotated[str, typer.Option("--event", "-e", help="The event to query.")]
+EventOpt = Annotated[
+    str | None, typer.Option("--event", "-e", help="The event to query (or give it as EVENT).")
+]
+EventArg = Annotated[
+    str | None, typer.Argument(metavar="[EVENT]", help="The event to query (same as --event).")
+]
+
+
+def one_of(positional: str | None, option: str | None, what: str, flag: str) -> str:
+    """The value given either as the positional ``what`` or as ``flag`` (exactly one of them)."""
+    if positional is not None and option is not None and positional != option:
+        raise _state.fail(f"give the {what} once: as {what.upper()} or with {flag}")
+    value = positional if positional is not None else option
+    if value is None:
+        raise _state.fail(f"missing the {what}: give it as {what.upper()} or with {flag}")
+    return value
+
+
 WhereOpt = Annotated[
     str | None,
     typer.Option("--where", "-w", help='Filter expression, e.g. properties["plan"] == "pro".'),
@@ -133,7 +151,10 @@ def frame_for_output(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def funnel_steps(result: FunnelResult) -> list[dict[str, Any]]:
-    """A funnel's steps added up over the range, as narrow rows (for table and plain)."""
+    """A funnel's steps added up over the range, as narrow rows (for table and plain); one block
+    of steps per segment (``$overall`` first) when the funnel was split with ``--on``."""
+    if result.segment_property:
+        return _segment_steps(result)
     return [
         {
             "step": s.step,
@@ -145,6 +166,30 @@ def funnel_steps(result: FunnelResult) -> list[dict[str, Any]]:
         }
         for s in result.steps
     ]
+
+
+def _segment_steps(result: FunnelResult) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    df = result.df
+    for segment in dict.fromkeys(df["segment"]):  # in the frame's order: $overall first
+        part = df[df["segment"] == segment]
+        sums = part.groupby(["step", "name"], sort=True)["count"].sum()
+        first = prev = None
+        for (step, name), total in sums.items():
+            count = int(total)
+            first = count if first is None else first
+            rows.append(
+                {
+                    "segment": segment,
+                    "step": int(step),
+                    "name": name,
+                    "count": count,
+                    "from_prev": 1.0 if prev is None else round(count / prev, 4) if prev else 0.0,
+                    "overall": round(count / first, 4) if first else 0.0,
+                }
+            )
+            prev = count
+    return rows
 
 
 def narrow_rows(result: Any) -> Any:
@@ -179,7 +224,8 @@ def emit_result(result: Any, fmt: Format) -> None:
 
 @app.command("segmentation")
 def segmentation(
-    event: EventOpt = ...,  # type: ignore[assignment]
+    event_arg: EventArg = None,
+    event: EventOpt = None,
     from_date: FromOpt = ...,  # type: ignore[assignment]
     to_date: ToOpt = ...,  # type: ignore[assignment]
     on: OnOpt = None,
@@ -198,11 +244,13 @@ def segmentation(
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Count one event per time bucket, optionally split by a property."""
+    event = one_of(event_arg, event, "event", "--event")
     with reports(local, table, db) as ws:
         result = ws.segmentation(
             event, from_date=from_date, to_date=to_date, on=on, unit=unit, where=where,
             type=type_, limit=limit,
         )  # fmt: skip
+        say_if_empty(ws, result, [event], from_date, to_date)
     emit_result(result, fmt)
 
 
@@ -211,7 +259,8 @@ NumericUnitOpt = Annotated[str, typer.Option("--unit", "-u", help="Bucket: hour 
 
 @app.command("segmentation-numeric")
 def segmentation_numeric(
-    event: EventOpt = ...,  # type: ignore[assignment]
+    event_arg: EventArg = None,
+    event: EventOpt = None,
     on: NumericOnOpt = ...,  # type: ignore[assignment]
     from_date: FromOpt = ...,  # type: ignore[assignment]
     to_date: ToOpt = ...,  # type: ignore[assignment]
@@ -224,16 +273,19 @@ def segmentation_numeric(
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Count one event in numeric ranges of a property."""
+    event = one_of(event_arg, event, "event", "--event")
     with reports(local, table, db) as ws:
         result = ws.segmentation_numeric(
             event, from_date=from_date, to_date=to_date, on=on, unit=unit, where=where, type=type_
         )
+        say_if_empty(ws, result, [event], from_date, to_date)
     emit_result(result, fmt)
 
 
 @app.command("segmentation-sum")
 def segmentation_sum(
-    event: EventOpt = ...,  # type: ignore[assignment]
+    event_arg: EventArg = None,
+    event: EventOpt = None,
     on: NumericOnOpt = ...,  # type: ignore[assignment]
     from_date: FromOpt = ...,  # type: ignore[assignment]
     to_date: ToOpt = ...,  # type: ignore[assignment]
@@ -245,16 +297,19 @@ def segmentation_sum(
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Sum a numeric property over one event per time bucket."""
+    event = one_of(event_arg, event, "event", "--event")
     with reports(local, table, db) as ws:
         result = ws.segmentation_sum(
             event, from_date=from_date, to_date=to_date, on=on, unit=unit, where=where
         )
+        say_if_empty(ws, result, [event], from_date, to_date)
     emit_result(result, fmt)
 
 
 @app.command("segmentation-average")
 def segmentation_average(
-    event: EventOpt = ...,  # type: ignore[assignment]
+    event_arg: EventArg = None,
+    event: EventOpt = None,
     on: NumericOnOpt = ...,  # type: ignore[assignment]
     from_date: FromOpt = ...,  # type: ignore[assignment]
     to_date: ToOpt = ...,  # type: ignore[assignment]
@@ -266,10 +321,12 @@ def segmentation_average(
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Average a numeric property over one event per time bucket."""
+    event = one_of(event_arg, event, "event", "--event")
     with reports(local, table, db) as ws:
         result = ws.segmentation_average(
             event, from_date=from_date, to_date=to_date, on=on, unit=unit, where=where
         )
+        say_if_empty(ws, result, [event], from_date, to_date)
     emit_result(result, fmt)
 
 
@@ -304,15 +361,22 @@ def event_counts(
             unit=unit,
             type=type_,
         )
+        say_if_empty(ws, result, names(events, "--events") or [], from_date, to_date)
     emit_result(result, fmt)
 
 
 @app.command("property-counts")
 def property_counts(
-    event: EventOpt = ...,  # type: ignore[assignment]
+    event_arg: EventArg = None,
+    property_arg: Annotated[
+        str | None,
+        typer.Argument(metavar="[PROPERTY]", help="The property (same as --property)."),
+    ] = None,
+    event: EventOpt = None,
     property_: Annotated[
-        str, typer.Option("--property", "-p", help="The property whose values split the counts.")
-    ] = ...,  # type: ignore[assignment]
+        str | None,
+        typer.Option("--property", "-p", help="The property whose values split the counts."),
+    ] = None,
     from_date: FromOpt = ...,  # type: ignore[assignment]
     to_date: ToOpt = ...,  # type: ignore[assignment]
     unit: CountUnitOpt = "day",
@@ -329,11 +393,21 @@ def property_counts(
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Count one event per value of one property per time bucket."""
+    given = [v for v in (event_arg, property_arg) if v is not None]
+    if event is None and given:
+        event = given.pop(0)
+    if property_ is None and given:
+        property_ = given.pop(0)
+    if given:
+        raise _state.fail("give EVENT and PROPERTY once each: as arguments or with -e/-p")
+    event = one_of(None, event, "event", "--event")
+    property_ = one_of(None, property_, "property", "--property")
     with reports(local, table, db) as ws:
         result = ws.property_counts(
             event, property_, from_date=from_date, to_date=to_date, unit=unit, type=type_,
             values=names(values, "--values"), limit=limit,
         )  # fmt: skip
+        say_if_empty(ws, result, [event], from_date, to_date)
     emit_result(result, fmt)
 
 
@@ -436,6 +510,7 @@ def retention(
             born_where=born_where, return_where=return_where, interval=interval,
             interval_count=interval_count, unit=unit, retention_type=retention_type,
         )  # fmt: skip
+        say_if_empty(ws, result, [born_event, return_event], from_date, to_date)
     emit_result(result, fmt)
 
 
@@ -463,6 +538,7 @@ def frequency(
             from_date=from_date, to_date=to_date, unit=unit, addiction_unit=addiction_unit,
             event=event, where=where,
         )  # fmt: skip
+        say_if_empty(ws, result, [event], from_date, to_date)
     emit_result(result, fmt)
 
 
@@ -563,6 +639,10 @@ def jql(
             "--param", "-P", help="key=value for the script's params (value read as JSON if it is)."
         ),
     ] = None,
+    params_json: Annotated[
+        str | None,
+        typer.Option("--params", help="The script's params as one JSON object: '{\"n\": 3}'."),
+    ] = None,
     fmt: FormatOpt = Format.json,
 ) -> None:
     """Run a JQL script (Mixpanel keeps JQL in maintenance mode)."""
@@ -577,6 +657,14 @@ def jql(
         else:
             code = file.read_text(encoding="utf-8")
     params = dict(_param(p) for p in param) if param else None
+    if params_json is not None:
+        try:
+            given = json.loads(params_json)
+        except ValueError:
+            given = None
+        if not isinstance(given, dict):
+            raise _state.fail("--params must be one JSON object, e.g. '{\"n\": 3}'")
+        params = {**given, **(params or {})}
     with _state.workspace() as ws:
         result = ws.jql(code, params)
     emit_result(result, fmt)
