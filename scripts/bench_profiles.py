@@ -1,11 +1,15 @@
 """Benchmark: `fetch_profiles` of N profiles with one engage page in flight (before) and several.
 
     python scripts/bench_profiles.py [--profiles 100000] [--rounds 2] [--workers 1 3 5]
+                                     [--latency SECONDS]
 
 The sandbox runs in its own process (`mp sandbox serve`, one day of events). Each case runs in a
 fresh Python process into an in-memory store and reports profiles/s; the first ``--workers`` value
 is the reference of each round (1 = pages one after another, as before). Prints every round, the
 medians, and each case's ratio to the reference of the same round. Noisy on a loaded machine.
+
+The sandbox shares the machine and answers at once; ``--latency 0.2`` makes it wait that long
+before every engage page (a ``slow`` fault), as a server across a network would.
 """
 
 from __future__ import annotations
@@ -68,6 +72,7 @@ def main() -> int:
     parser.add_argument("--profiles", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 3, 5])
+    parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -75,6 +80,13 @@ def main() -> int:
         return 0
     cases = args.workers
     with sandbox_process(args.profiles, seed=13) as info:
+        if args.latency:
+            import httpx
+
+            fault = {"kind": "slow", "delay": args.latency, "times": None}
+            fault["path"] = "/api/query/engage"
+            httpx.post(info["url"] + "/_sandbox/faults", json=fault).raise_for_status()
+            print(f"every engage page waits {args.latency} s in the sandbox")
         rates: dict[int, list[float]] = {w: [] for w in cases}
         ratios: dict[int, list[float]] = {w: [] for w in cases[1:]}
         for round_no in range(1, args.rounds + 1):
