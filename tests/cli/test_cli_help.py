@@ -145,8 +145,9 @@ def _readme_examples() -> list[list[str]]:
     for line in readme.splitlines():
         if line.startswith("mp "):
             words = shlex.split(line, comments=True)
-            if "|" in words:
-                words = words[: words.index("|")]
+            for shell_op in ("|", ">", ">>", "<", "&&", ";"):
+                if shell_op in words:
+                    words = words[: words.index(shell_op)]
             examples.append(words[1:])
     return examples
 
