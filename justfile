@@ -20,7 +20,7 @@ demo *ARGS: sync
 
 # Run the test suite
 test *ARGS: sync
-    uv run --no-sync pytest -n 2 "$@"
+    uv run --no-sync pytest -n 2 --dist loadgroup "$@"
 
 # Run the tests with a coverage report
 test-cov *ARGS: sync

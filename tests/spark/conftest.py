@@ -57,3 +57,10 @@ def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "sb" in request.fixturenames:
         request.getfixturevalue("sb").faults.clear()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep every test that starts Spark on one xdist worker, so the run starts one JVM."""
+    for item in items:
+        if "spark" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("spark"))
