@@ -166,8 +166,9 @@ def test_other_processes_can_write_the_database_while_the_fetch_downloads(
     db = tmp_path / "shared.duckdb"
     with _ws(sb, db) as ws:
         ws.fetch_events("first", from_date=TO, to_date=TO, progress=False)
-    # The export waits 6 s in the sandbox: room for another process to open the file meanwhile.
-    sb.faults.add(Fault(kind="slow", delay=6.0, times=1, path=EXPORT))
+    # The export waits 15 s in the sandbox: room for another process (a cold Python + DuckDB start
+    # on a busy machine) to open the file meanwhile.
+    sb.faults.add(Fault(kind="slow", delay=15.0, times=1, path=EXPORT))
     probes: list[subprocess.CompletedProcess[str]] = []
     opener = (
         "import duckdb, sys; c = duckdb.connect(sys.argv[1]); "
