@@ -50,7 +50,7 @@ def blocks(page: str, *languages: str) -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def sandbox_env() -> Iterator[dict[str, str]]:
-    with Sandbox(seed=3, users=80, days=31, end_date="2026-10-31") as sb:
+    with Sandbox(seed=3, users=40, days=31, end_date="2026-10-31") as sb:
         yield sb.credentials.env(sb.url)
 
 
