@@ -446,7 +446,8 @@ class ExpectedRequest:
     auth: str | None  # the whole Authorization header, or None when there must be none
     body_kind: str  # none | json | form | binary
     json_body: Any = None
-    form_body: dict[str, str] = field(default_factory=dict)
+    form_body: list[tuple[str, str]] = field(default_factory=list)
+    form_repeated: set[str] = field(default_factory=set)  # form keys the document says repeat
     binary_body: bytes = b""
     content_type: str | None = None
 
@@ -515,7 +516,7 @@ def request_problems(expected: ExpectedRequest, got: RecordedRequest) -> list[st
             problems.append(f"JSON body {body!r}, expected {expected.json_body!r}")
     elif expected.body_kind == "form":
         pairs = parse_qsl(got.body.decode("ascii"), keep_blank_values=True, strict_parsing=True)
-        problems += _pair_problems("form", pairs, list(expected.form_body.items()), set())
+        problems += _pair_problems("form", pairs, expected.form_body, expected.form_repeated)
     elif expected.body_kind == "binary":
         if got.body != expected.binary_body:
             problems.append(

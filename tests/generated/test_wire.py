@@ -252,10 +252,18 @@ def build_call(op: Operation) -> tuple[dict[str, Any], ExpectedRequest]:
             fields = body.to_dict()
             assert same_json(value, fields), "the form model does not round-trip"
             for key, field_value in fields.items():
+                # An array of scalars is the form key repeated, where Mixpanel's document says
+                # so (spec/README.md); anything else structured would be mangled on the wire.
+                if isinstance(field_value, list) and not any(
+                    isinstance(v, list | dict) for v in field_value
+                ):
+                    expected.form_body += [(key, wire_text(v)) for v in field_value]
+                    expected.form_repeated.add(key)
+                    continue
                 assert not isinstance(field_value, list | dict), (
                     f"form field {key!r} is structured; it would be sent as repeated keys"
                 )
-            expected.form_body = {k: wire_text(v) for k, v in fields.items()}
+                expected.form_body.append((key, wire_text(field_value)))
         else:
             assert isinstance(body, File), f"{content_type} body should be a File"
             expected.body_kind = "binary"
@@ -403,7 +411,7 @@ def ideal_request(expected: ExpectedRequest) -> RecordedRequest:
     if expected.body_kind == "json":
         body = json.dumps(expected.json_body).encode()
     elif expected.body_kind == "form":
-        body = urlencode(expected.form_body).encode()
+        body = urlencode(expected.form_body).encode()  # a repeated key: one pair per value
     elif expected.body_kind == "binary":
         body = expected.binary_body
     return RecordedRequest(expected.method, target, headers, body)
