@@ -261,6 +261,25 @@ def test_an_unreadable_line_is_rejected_with_its_number(ws: Workspace, tmp_path:
     assert entry["line"] == 4 and "JSON" in entry["reason"]
 
 
+def test_the_rejects_file_is_private_and_never_written_through_a_symlink(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    path = tmp_path / "broken.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in _events(2, "Private")) + "\n{oops\n")
+    result = ws.import_events(path)
+    assert result.rejected == 1
+    assert stat.S_IMODE(Path(str(result.rejects_path)).stat().st_mode) == 0o600
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    planted = tmp_path / "planted.jsonl"
+    planted.write_text("{oops\n")
+    (tmp_path / "planted.jsonl.rejects.jsonl").symlink_to(victim)
+    with pytest.raises(OSError) as info:
+        ws.import_events(planted)
+    assert "planted.jsonl.rejects.jsonl" in str(info.value)
+    assert victim.read_text() == "keep me"
+
+
 def test_unknown_sources_are_refused(ws: Workspace, tmp_path: Path) -> None:
     with pytest.raises(ValidationError):
         ws.import_events(tmp_path / "missing.jsonl")

@@ -120,7 +120,12 @@ class RejectsFile:
             return
         if self._fh is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = self.path.open("w", encoding="utf-8")
+            # Rejects hold whole records: private to this user, never through a planted symlink.
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+            fd = os.open(self.path, flags, 0o600)
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, 0o600)
+            self._fh = os.fdopen(fd, "w", encoding="utf-8")
         self._fh.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
 
     def close(self) -> Path | None:
