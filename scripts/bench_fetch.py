@@ -17,18 +17,15 @@ Prints medians of events/s and peak RSS, and the ratio fetch/reference computed 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import resource
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from _bench import peak_rss_mb, run_child, sandbox_process
 
 REFERENCE_SQL = """
 INSERT INTO events
@@ -38,10 +35,6 @@ FROM (SELECT event, properties,
              json_extract_string(properties, ['time','distinct_id','$."$insert_id"']) AS x
       FROM read_ndjson(?, columns={event:'VARCHAR', properties:'JSON'}))
 """
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def child_reference(jsonl: str, db: str) -> dict[str, Any]:
@@ -60,7 +53,7 @@ def child_reference(jsonl: str, db: str) -> dict[str, Any]:
     con = duckdb.connect(db, read_only=True)
     rows = con.execute("SELECT count(*) FROM events").fetchone()[0]  # type: ignore[index]
     con.close()
-    return {"seconds": seconds, "rows": rows, "rss_mb": _peak_rss_mb()}
+    return {"seconds": seconds, "rows": rows, "rss_mb": peak_rss_mb()}
 
 
 def child_fetch(env_json: str, db: str, from_date: str, to_date: str) -> dict[str, Any]:
@@ -79,35 +72,7 @@ def child_fetch(env_json: str, db: str, from_date: str, to_date: str) -> dict[st
     with Workspace(path=db) as ws:
         result = ws.fetch_events(from_date=from_date, to_date=to_date, progress=False)
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "rows": result.rows, "rss_mb": _peak_rss_mb()}
-
-
-@contextlib.contextmanager
-def sandbox_process(*, events: int, days: int, seed: int) -> Iterator[dict[str, Any]]:
-    """Run `mp sandbox serve --json` in its own process; yield its url, dates and env."""
-    cmd = [sys.executable, "-m", "mixpanel_data.cli.main", "sandbox", "serve", "--json"]
-    cmd += ["--events", str(events), "--days", str(days), "--seed", str(seed)]
-    cmd += ["--users", str(max(100, events // (days * 3)))]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if not line:
-            raise SystemExit("the sandbox did not start")
-        yield json.loads(line)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
-def _run_child(*args: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=False
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"child {args[0]} failed:\n{out.stderr}")
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    return {"seconds": seconds, "rows": result.rows, "rss_mb": peak_rss_mb()}
 
 
 def main() -> int:
@@ -165,8 +130,11 @@ def main() -> int:
         )
         ref_runs, fetch_runs, ratios = [], [], []
         for round_no in range(1, args.rounds + 1):
-            ref = _run_child("reference", str(jsonl), str(Path(tmp) / f"ref{round_no}.duckdb"))
-            got = _run_child(
+            ref = run_child(
+                __file__, "reference", str(jsonl), str(Path(tmp) / f"ref{round_no}.duckdb")
+            )
+            got = run_child(
+                __file__,
                 "fetch",
                 json.dumps(env),
                 str(Path(tmp) / f"fetch{round_no}.duckdb"),

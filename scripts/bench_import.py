@@ -21,13 +21,10 @@ keeps at most ``2 * workers`` batches in memory, so RSS must not grow with the f
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import random
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,11 +32,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from _bench import peak_rss_mb, run_child, sandbox_process
+
 T0 = 1767225600  # 2026-01-01T00:00:00Z
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def make_file(path: Path, n: int) -> None:
@@ -99,7 +94,7 @@ def child_reference(env_json: str, url: str, path: str, workers: str) -> dict[st
         sent = sum(pool.map(post, batches()))
     seconds = time.perf_counter() - start
     client.close()
-    return {"seconds": seconds, "events": sent, "rss_mb": _peak_rss_mb()}
+    return {"seconds": seconds, "events": sent, "rss_mb": peak_rss_mb()}
 
 
 def child_import(env_json: str, url: str, path: str, workers: str) -> dict[str, Any]:
@@ -126,36 +121,9 @@ def child_import(env_json: str, url: str, path: str, workers: str) -> dict[str, 
     return {
         "seconds": seconds,
         "events": result.imported,
-        "rss_mb": _peak_rss_mb(),
+        "rss_mb": peak_rss_mb(),
         "setup": setup,
     }
-
-
-@contextlib.contextmanager
-def sandbox_process() -> Iterator[dict[str, Any]]:
-    """Run `mp sandbox serve --json` (a small project) in its own process."""
-    cmd = [sys.executable, "-m", "mixpanel_data.cli.main", "sandbox", "serve", "--json"]
-    cmd += ["--events", "1000", "--days", "2", "--users", "100", "--seed", "3"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if not line:
-            raise SystemExit("the sandbox did not start")
-        yield json.loads(line)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
-def _run_child(*args: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=False
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"child {args[0]} failed:\n{out.stderr}")
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
 
 
 def main() -> int:
@@ -178,9 +146,14 @@ def main() -> int:
         print(f"{args.events:,} events, {path.stat().st_size / 1e6:.0f} MB, {args.workers} workers")
         refs, imps, ratios = [], [], []
         if args.rss:
-            with sandbox_process() as info:
-                imp = _run_child(
-                    "import", json.dumps(info["env"]), info["url"], str(path), str(args.workers)
+            with sandbox_process(events=1000, days=2, seed=3, users=100) as info:
+                imp = run_child(
+                    __file__,
+                    "import",
+                    json.dumps(info["env"]),
+                    info["url"],
+                    str(path),
+                    str(args.workers),
                 )
             print(
                 f"RSS N={args.events:,} file {path.stat().st_size / 1e6:,.0f} MB: import peak RSS "
@@ -191,9 +164,9 @@ def main() -> int:
 
         def measure(kind: str) -> dict[str, Any]:
             # A fresh sandbox per case: its event table grows with each import and slows it.
-            with sandbox_process() as info:
+            with sandbox_process(events=1000, days=2, seed=3, users=100) as info:
                 env = json.dumps(info["env"])
-                return _run_child(kind, env, info["url"], str(path), str(args.workers))
+                return run_child(__file__, kind, env, info["url"], str(path), str(args.workers))
 
         for round_no in range(1, args.rounds + 1):
             order = ["reference", "import"] if round_no % 2 else ["import", "reference"]

@@ -15,15 +15,13 @@ before every engage page (a ``slow`` fault), as a server across a network would.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from typing import Any
+
+from _bench import run_child, sandbox_process
 
 
 def child(workers: int, info: dict[str, Any]) -> dict[str, Any]:
@@ -41,32 +39,6 @@ def child(workers: int, info: dict[str, Any]) -> dict[str, Any]:
         return {"rows": result.rows, "seconds": time.perf_counter() - start}
 
 
-@contextlib.contextmanager
-def sandbox_process(profiles: int, seed: int) -> Iterator[dict[str, Any]]:
-    """Run `mp sandbox serve --json` in its own process; yield its url, dates and env."""
-    cmd = [sys.executable, "-m", "mixpanel_data.cli.main", "sandbox", "serve", "--json"]
-    cmd += ["--users", str(profiles), "--days", "1", "--events", str(profiles), "--seed", str(seed)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if not line:
-            raise SystemExit("the sandbox did not start")
-        yield json.loads(line)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
-def _run_child(workers: int, info: dict[str, Any]) -> dict[str, Any]:
-    args = [sys.executable, __file__, "--child", str(workers), json.dumps(info)]
-    out = subprocess.run(args, capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        raise SystemExit(f"child with {workers} workers failed:\n{out.stderr}")
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profiles", type=int, default=100_000)
@@ -79,7 +51,7 @@ def main() -> int:
         print(json.dumps(child(int(args.child[0]), json.loads(args.child[1]))))
         return 0
     cases = args.workers
-    with sandbox_process(args.profiles, seed=13) as info:
+    with sandbox_process(events=args.profiles, days=1, seed=13, users=args.profiles) as info:
         if args.latency:
             import httpx
 
@@ -90,7 +62,7 @@ def main() -> int:
         rates: dict[int, list[float]] = {w: [] for w in cases}
         ratios: dict[int, list[float]] = {w: [] for w in cases[1:]}
         for round_no in range(1, args.rounds + 1):
-            got = {w: _run_child(w, info) for w in cases}
+            got = {w: run_child(__file__, str(w), json.dumps(info)) for w in cases}
             rows = {w: r["rows"] for w, r in got.items()}
             if len(set(rows.values())) != 1:
                 raise SystemExit(f"the cases stored different numbers of profiles: {rows}")

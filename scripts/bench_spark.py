@@ -23,14 +23,14 @@ import json
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from _bench import run_child, sandbox_process
 
 
 def _self_peak_mb() -> float:
@@ -142,34 +142,6 @@ def child_spark(env_json: str, cores: str, from_date: str, to_date: str) -> dict
     }
 
 
-@contextlib.contextmanager
-def sandbox_process(*, events: int, days: int, seed: int) -> Iterator[dict[str, Any]]:
-    """Run `mp sandbox serve --json` in its own process; yield its url, dates and env."""
-    cmd = [sys.executable, "-m", "mixpanel_data.cli.main", "sandbox", "serve", "--json"]
-    cmd += ["--events", str(events), "--days", str(days), "--seed", str(seed)]
-    cmd += ["--users", str(max(100, events // (days * 3)))]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if not line:
-            raise SystemExit("the sandbox did not start")
-        yield json.loads(line)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
-def _run_child(*args: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=False
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"child {args[0]} failed:\n{out.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -209,9 +181,11 @@ def main() -> int:
         runs: dict[str, list[dict[str, Any]]] = {"fetch": [], "local[1]": [], "local[2]": []}
         for round_no in range(1, args.rounds + 1):
             db = str(Path(tmp) / f"fetch{round_no}.duckdb")
-            runs["fetch"].append(_run_child("fetch", json.dumps(env), db, from_date, to_date))
+            runs["fetch"].append(
+                run_child(__file__, "fetch", json.dumps(env), db, from_date, to_date)
+            )
             for cores in ("1", "2"):
-                got = _run_child("spark", json.dumps(env), cores, from_date, to_date)
+                got = run_child(__file__, "spark", json.dumps(env), cores, from_date, to_date)
                 runs[f"local[{cores}]"].append(got)
             line = ", ".join(
                 f"{k} {v[-1]['rows'] / v[-1]['seconds']:,.0f} ev/s" for k, v in runs.items()

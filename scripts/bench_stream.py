@@ -19,15 +19,15 @@ and prints the top functions instead. Numbers on a loaded machine are noisy; com
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from typing import Any
+
+from _bench import sandbox_process
 
 CASES = ("reference", "raw", "normalized", "cli-raw")
 
@@ -72,24 +72,6 @@ def child(kind: str, info: dict[str, Any]) -> dict[str, Any]:
         start = time.perf_counter()
         n = sum(1 for _ in rows)
         return {"events": n, "seconds": time.perf_counter() - start}
-
-
-@contextlib.contextmanager
-def sandbox_process(*, events: int, days: int, seed: int) -> Iterator[dict[str, Any]]:
-    """Run `mp sandbox serve --json` in its own process; yield its url, dates and env."""
-    cmd = [sys.executable, "-m", "mixpanel_data.cli.main", "sandbox", "serve", "--json"]
-    cmd += ["--events", str(events), "--days", str(days), "--seed", str(seed)]
-    cmd += ["--users", str(max(100, events // (days * 3)))]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if not line:
-            raise SystemExit("the sandbox did not start")
-        yield json.loads(line)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def _run_child(kind: str, info: dict[str, Any], profile: bool = False) -> dict[str, Any]:
