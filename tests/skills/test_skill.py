@@ -125,11 +125,14 @@ def test_every_command_runs_against_the_sandbox(env: dict[str, str]) -> None:
             assert (run.stdout + run.stderr).strip(), f"{command} printed nothing"
 
 
-def test_sql_examples_answer_from_the_fetched_events(env: dict[str, str]) -> None:
+def test_sql_examples_answer_from_the_fetched_events(env: dict[str, str], tmp_path: Path) -> None:
     """The SQL lines read real rows: the scalar is the events since Oct 15 in the store."""
+    own = dict(env, MP_DATA_DIR=str(tmp_path / "data"))  # its own store, whatever ran before
+    fetch = next(c for c in COMMANDS if c.startswith("mp fetch events") and "--stdout" not in c)
+    assert _run(fetch, own).returncode == 0, fetch
     scalar = next(c for c in COMMANDS if c.endswith("--scalar"))
-    counted = int(_run(scalar, env).stdout)
-    total = int(_run('mp query sql "SELECT count(*) FROM events" --scalar', env).stdout)
+    counted = int(_run(scalar, own).stdout)
+    total = int(_run('mp query sql "SELECT count(*) FROM events" --scalar', own).stdout)
     assert 0 < counted < total
 
 
