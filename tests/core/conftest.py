@@ -55,7 +55,8 @@ def _session_server() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def server(_session_server: Sandbox) -> Iterator[Sandbox]:
-    """The shared sandbox, with no faults left over from another test."""
+    """The shared sandbox, idle and with no faults left over from another test."""
+    _session_server.wait_idle()
     _session_server.faults.clear()
     yield _session_server
     _session_server.faults.clear()

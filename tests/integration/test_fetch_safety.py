@@ -35,6 +35,7 @@ def sb() -> Iterator[Sandbox]:
 
 @pytest.fixture(autouse=True)
 def _clean(sb: Sandbox) -> Iterator[None]:
+    sb.wait_idle()
     sb.faults.clear()
     sb.clear_requests()
     yield

@@ -29,6 +29,7 @@ def sb() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def ws(sb: Sandbox) -> Iterator[Workspace]:
+    sb.wait_idle()
     sb.faults.clear()
     with workspace_for(sb) as workspace:
         yield workspace

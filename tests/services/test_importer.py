@@ -33,6 +33,7 @@ def sb() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def ws(sb: Sandbox, tmp_path: Path) -> Iterator[Workspace]:
+    sb.wait_idle()
     sb.faults.clear()
     reset_pacers()
     with Workspace.memory(credentials=sb.credentials.client_credentials(sb.url)) as workspace:

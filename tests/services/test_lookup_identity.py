@@ -25,6 +25,7 @@ def sb() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def ws(sb: Sandbox) -> Iterator[Workspace]:
+    sb.wait_idle()
     sb.faults.clear()
     reset_pacers()
     with Workspace.memory(credentials=sb.credentials.client_credentials(sb.url)) as workspace:

@@ -238,6 +238,19 @@ class Sandbox:
         """Forget the requests received so far."""
         self._running_state().clear_requests()
 
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no request is being handled (``False`` if ``timeout`` passes first).
+
+        A client that gave up early (a timeout) leaves its request running on the server; a
+        test that arms a fault next waits here so that request cannot take the new fault.
+
+        Example:
+            >>> with Sandbox(users=5, days=1) as sb:                          # doctest: +SKIP
+            ...     sb.wait_idle()
+            True
+        """
+        return self._running_state().wait_idle(timeout)
+
     @property
     def data(self) -> SandboxData:
         """The project's data (DuckDB tables and fixtures), for tests that compute expectations."""

@@ -247,7 +247,11 @@ class _Handler(BaseHTTPRequestHandler):
             path = self.path.split("?", 1)[0]
             sys.stderr.write(f"sandbox: {self.command} {path} {code}\n")
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = lambda self: self._dispatch()
+    def _handle_counted(self) -> None:
+        with self.server.state.in_flight():
+            self._dispatch()
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle_counted
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Errors the standard library finds in the request itself (bad request line, headers

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -65,6 +68,31 @@ class SandboxState:
     control_token: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
     _requests: list[RequestRecord] = field(default_factory=list)
     _requests_lock: threading.Lock = field(default_factory=threading.Lock)
+    _busy: int = 0
+    _idle: threading.Condition = field(default_factory=threading.Condition)
+
+    @contextmanager
+    def in_flight(self) -> Iterator[None]:
+        """Count one request as being handled until the block ends."""
+        with self._idle:
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._busy -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no request is being handled; ``False`` if ``timeout`` seconds pass first."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
 
     def record(self, req: Request) -> RequestRecord:
         """Log a request (without secrets) and return its record."""
