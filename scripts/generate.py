@@ -12,7 +12,7 @@ files the handwritten layer and reviewers rely on:
 - ``operations.json``: the operation catalog, one entry per operation (id, API, module, method,
   path, summary, host family, safety, idempotency, parameters with their Python names, body,
   security), read with the generator's own parser so every Python name is the generated one;
-- ``SOURCE.json``: spec hash and tool versions;
+- ``SOURCE.json``: the hashes of the spec, the config and our templates, and tool versions;
 - ``generated/README.md`` (beside the package): how to use the package on its own.
 """
 
@@ -36,6 +36,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "mixpanel.openapi.yaml"
 CONFIG = ROOT / "spec" / "openapi-python-client.yaml"
+# Our replacements for some of the generator's templates (models/__init__.py imports lazily).
+TEMPLATES = ROOT / "spec" / "templates"
 TARGET = ROOT / "generated" / "mixpanel_openapi"
 README = ROOT / "generated" / "README.md"
 PACKAGE = "mixpanel_openapi"
@@ -72,6 +74,8 @@ def generate_into(out_root: Path) -> Path:
         "none",
         "--overwrite",
         "--fail-on-warning",
+        "--custom-template-path",
+        str(TEMPLATES),
     ]
     proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True)
     if proc.returncode != 0 or "Warning" in proc.stdout:
@@ -91,6 +95,10 @@ def generate_into(out_root: Path) -> Path:
         "spec_sha256": hashlib.sha256(SPEC.read_bytes()).hexdigest(),
         "spec_version": spec["info"]["version"],
         "config_sha256": hashlib.sha256(CONFIG.read_bytes()).hexdigest(),
+        "templates_sha256": {
+            t.name: hashlib.sha256(t.read_bytes()).hexdigest()
+            for t in sorted(TEMPLATES.glob("*.jinja"))
+        },
         "openapi-python-client": version("openapi-python-client"),
         "ruff": version("ruff"),
     }
