@@ -7,7 +7,8 @@ Engage pages are built with the generated ``query_profiles`` request builder and
 idempotent (a POST that only reads), so a dropped connection is retried like a GET.
 
 Failures are the transport's exceptions: an export body cut short, or a gzip body without its
-trailer, raises :class:`~mixpanel_data.exceptions.TruncatedBodyError` while it is read.
+trailer, raises :class:`~mixpanel_data.exceptions.TruncatedBodyError` while it is read. A gzip
+body is inflated once: :meth:`ExportBody.content` hands out what the transport's check inflates.
 
 Example:
     >>> with open_export(api, from_date="2026-01-01", to_date="2026-01-07") as body:  # +SKIP
@@ -18,14 +19,14 @@ Example:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
 
 from mixpanel_data._api.clients import ApiClients
-from mixpanel_data._transport import IDEMPOTENT, error_from_response, transport_errors
+from mixpanel_data._transport import IDEMPOTENT, error_from_response, inflated, transport_errors
 from mixpanel_data.exceptions import DataError
 
 EXPORT_PATH = "/api/2.0/export"
@@ -70,6 +71,13 @@ class ExportBody:
         self._response = response
         self.label = label
         self.gzip = response.headers.get("Content-Encoding", "").lower() == "gzip"
+
+    def content(self, on_raw: Callable[[bytes], object] | None = None) -> Iterator[bytes]:
+        """The body's JSONL bytes (inflated once when :attr:`gzip`, by the transport's own
+        check), in the pieces they arrive in; ``on_raw`` sees each block as received (still
+        gzip), e.g. to save it untouched. The body is checked whole by the last piece."""
+        with transport_errors("GET", EXPORT_PATH):
+            yield from inflated(self._response, on_raw)
 
     def raw(self, block: int = 1 << 20) -> Iterator[bytes]:
         """The body as received (still gzip when :attr:`gzip`); the transport has checked that

@@ -31,7 +31,6 @@ import stat
 import tempfile
 import threading
 import time
-import zlib
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
@@ -53,9 +52,6 @@ if TYPE_CHECKING:
 
 # Downloads of one chunk in all when its body keeps arriving cut short.
 CHUNK_ATTEMPTS = 4
-_BLOCK = 1 << 20
-# A stream reads smaller blocks: its first lines go out as soon as they arrive.
-_LINE_BLOCK = 1 << 14
 
 
 @dataclass(frozen=True)
@@ -277,16 +273,21 @@ class Downloads:
             ) as body:
                 final = self.staging / f"{chunk.name}{'.jsonl.gz' if body.gzip else '.jsonl'}"
                 part = final.with_name(final.name + ".part")
-                lines = _LineCounter(body.gzip)
                 with _private_file(part, replace=True) as fh:
-                    for block in body.raw(_BLOCK):
+                    received = [0]
+
+                    def save(block: bytes) -> None:
+                        fh.write(block)
+                        received[0] += len(block)
+
+                    for piece in body.content(on_raw=save):
                         if stop.is_set():
                             raise Stopped()
-                        fh.write(block)
-                        events = lines.count(block)
+                        events = piece.count(b"\n")
                         counted[0] += events
-                        counted[1] += len(block)
-                        self.tracker.add(bytes=len(block), events=events)
+                        counted[1] += received[0]
+                        self.tracker.add(bytes=received[0], events=events)
+                        received[0] = 0
             os.replace(part, final)
             return final
         except BaseException:
@@ -295,26 +296,6 @@ class Downloads:
                 with contextlib.suppress(OSError):
                     part.unlink()
             raise
-
-
-class _LineCounter:
-    """Counts the export lines in the blocks of a body (inflating a gzip body only to count):
-    the progress bar's events/s while the bytes go to disk untouched."""
-
-    def __init__(self, gzip: bool) -> None:
-        self._gzip, self._broken = gzip, False
-        self._inflate = zlib.decompressobj(wbits=47)
-
-    def count(self, block: bytes) -> int:
-        if not self._gzip:
-            return block.count(b"\n")
-        if self._broken:
-            return 0
-        try:
-            return self._inflate.decompress(block).count(b"\n")
-        except zlib.error:  # the load reports a bad body; the counter just stops counting
-            self._broken = True
-            return 0
 
 
 class ReadAhead:
@@ -457,10 +438,8 @@ def stream_chunk_lines(
             with open_export(
                 api, from_date=chunk.from_date, to_date=chunk.to_date, events=events, where=where
             ) as body:
-                inflate = zlib.decompressobj(wbits=47) if body.gzip else None
                 rest = b""
-                for raw in body.raw(_LINE_BLOCK):
-                    data = _inflated(inflate, raw, body.label) if inflate else raw
+                for data in body.content():
                     cut = data.rfind(b"\n")
                     if cut < 0:
                         rest += data
@@ -469,11 +448,6 @@ def stream_chunk_lines(
                     rest = data[cut + 1 :]
                     yielded += block.count(b"\n")
                     yield block
-                if inflate is not None and not inflate.eof:
-                    raise TruncatedBodyError(
-                        f"the export of {body.label} ended before its gzip stream did",
-                        details={"range": body.label},
-                    )
                 if rest.strip():
                     yielded += 1
                     yield rest + b"\n"
@@ -489,14 +463,6 @@ def stream_chunk_lines(
             if not redownload.again(err, attempt):
                 raise
             sleep(redownload.pause(attempt))
-
-
-def _inflated(inflate: Any, raw: bytes, label: str) -> bytes:
-    try:
-        data: bytes = inflate.decompress(raw)
-    except zlib.error as err:
-        raise DataError(f"the export of {label} is not valid gzip: {err}") from None
-    return data
 
 
 # -- the staging folder --------------------------------------------------------------------------

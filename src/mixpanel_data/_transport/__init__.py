@@ -15,6 +15,7 @@ Example:
     >>> raise_for_status(client.get("/api/query/events/names"))              # doctest: +SKIP
 """
 
+from mixpanel_data._transport.body import inflated
 from mixpanel_data._transport.client import (
     HOST_FAMILIES,
     IDEMPOTENT,
@@ -48,6 +49,7 @@ __all__ = [
     "decide",
     "default_timeout",
     "error_from_response",
+    "inflated",
     "install_log_redaction",
     "mapped_error",
     "parse_retry_after",

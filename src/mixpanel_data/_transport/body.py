@@ -29,7 +29,9 @@ from mixpanel_data._transport.errors import mapped_error
 from mixpanel_data.exceptions import DataError, TruncatedBodyError
 
 # Output per inflate call while checking: bounds the memory a highly compressed block can take.
-_INFLATE_STEP = 4 << 20
+_INFLATE_STEP = 1 << 20
+# ``response.extensions[CHECKED]``: the response's CheckedStream while its body is still unread.
+CHECKED = "mixpanel_data.checked_body"
 
 
 def _new_inflater() -> zlib._Decompress:
@@ -40,8 +42,8 @@ class GzipCheck:
     """Inflates gzip bytes as they come and says whether they end at the end of a gzip member.
 
     ``zlib`` checks each member's CRC-32 and length; several members in a row are accepted.
-    :meth:`push` yields the inflated bytes (in pieces of at most 4 MiB); :meth:`feed` discards
-    them.
+    :meth:`push` yields the inflated bytes (in pieces of at most 1 MiB); :meth:`feed` discards
+    them, or hands each piece to ``tap`` when one is set.
 
     Example:
         >>> import gzip
@@ -55,6 +57,7 @@ class GzipCheck:
         self._inflater = _new_inflater()
         self.size = 0  # inflated bytes
         self.fed = 0  # compressed bytes
+        self.tap: Callable[[bytes], object] | None = None
 
     @property
     def complete(self) -> bool:
@@ -85,9 +88,11 @@ class GzipCheck:
             ) from err
 
     def feed(self, data: bytes) -> None:
-        """Inflate ``data`` only to check it."""
-        for _ in self.push(data):
-            pass
+        """Inflate ``data`` to check it; the inflated pieces go to :attr:`tap`, if set."""
+        tap = self.tap
+        for piece in self.push(data):
+            if tap is not None:
+                tap(piece)
 
 
 class CheckedStream(httpx.SyncByteStream):
@@ -114,6 +119,15 @@ class CheckedStream(httpx.SyncByteStream):
         self._check = GzipCheck() if gzip else None
         self._on_close = on_close
         self.received = 0
+
+    def tap(self, receiver: Callable[[bytes], object]) -> bool:
+        """Hand the inflated pieces of a gzip body to ``receiver`` as the check makes them (so
+        a reader that needs them does not inflate the body a second time). ``False`` when the
+        body is not checked as gzip (nothing is tapped)."""
+        if self._check is None:
+            return False
+        self._check.tap = receiver
+        return True
 
     def __iter__(self) -> Iterator[bytes]:
         try:
@@ -147,4 +161,39 @@ class CheckedStream(httpx.SyncByteStream):
                 on_close()
 
 
-__all__ = ["CheckedStream", "GzipCheck"]
+def inflated(
+    response: httpx.Response, on_raw: Callable[[bytes], object] | None = None
+) -> Iterator[bytes]:
+    """The body of a streamed ``response`` as the server meant it: a gzip body inflated once
+    (by the transport's check when it is reading the body, else here), checked whole either way.
+    ``on_raw`` sees each block as it came off the wire (to save the gzip bytes as they are).
+
+    Example:
+        >>> with client.stream("GET", url) as response:                   # doctest: +SKIP
+        ...     text = b"".join(inflated(response))
+    """
+    pieces: list[bytes] = []
+    checked = response.extensions.get(CHECKED)
+    gzip = "gzip" in response.headers.get("Content-Encoding", "").lower()
+    check: GzipCheck | None = None
+    if not (isinstance(checked, CheckedStream) and checked.tap(pieces.append)) and gzip:
+        check = GzipCheck()  # a body read before (or not by our transport): inflate it here
+    for raw in response.iter_raw():
+        if on_raw is not None:
+            on_raw(raw)
+        if check is not None:
+            yield from check.push(raw)
+        elif pieces:
+            yield from pieces
+            pieces.clear()
+        elif not gzip:
+            yield raw
+    if check is not None and not check.complete:
+        raise TruncatedBodyError(
+            f"the gzip body ends early ({check.fed} bytes without the end of the gzip stream)",
+            details={"received_bytes": check.fed, "gzip": True},
+        )
+    yield from pieces
+
+
+__all__ = ["CHECKED", "CheckedStream", "GzipCheck", "inflated"]

@@ -47,7 +47,7 @@ from mixpanel_data._pacing import (
     pacing_family,
     shared_pacer,
 )
-from mixpanel_data._transport.body import CheckedStream
+from mixpanel_data._transport.body import CHECKED, CheckedStream
 from mixpanel_data._transport.errors import mapped_error
 from mixpanel_data._transport.redaction import install_log_redaction
 from mixpanel_data._transport.retry import GiveUp, RetryPolicy, decide
@@ -188,7 +188,7 @@ class RetryTransport(httpx.BaseTransport):
             ticket.release()
             raise
         ticket.sent()
-        response.stream = self._checked(response, request, ticket)
+        response.stream = response.extensions[CHECKED] = self._checked(response, request, ticket)
         if response.status_code not in policy.retry_statuses:
             try:
                 self._preread(response)
@@ -225,6 +225,7 @@ class RetryTransport(httpx.BaseTransport):
         finally:
             stream.close()
         response.stream = httpx.ByteStream(body)
+        response.extensions.pop(CHECKED, None)
 
     @staticmethod
     def _log(

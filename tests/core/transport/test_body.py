@@ -5,11 +5,15 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
+from typing import Any
 
+import httpx
 import pytest
+from http_helpers import EXPORT, export_params
 
-from mixpanel_data._transport.body import GzipCheck
-from mixpanel_data.exceptions import DataError
+from mixpanel_data._transport import body, build_http_client
+from mixpanel_data._transport.body import CHECKED, GzipCheck, inflated
+from mixpanel_data.exceptions import DataError, TruncatedBodyError
 
 PLAIN = b"".join(b'{"event":"e%d","properties":{"time":%d}}\n' % (i, i) for i in range(2000))
 BODY = gzip.compress(PLAIN)
@@ -52,7 +56,7 @@ def test_push_yields_bounded_pieces() -> None:
     zeros = gzip.compress(bytes(20 << 20))  # 20 MiB that compress to ~20 KiB
     check = GzipCheck()
     pieces = list(check.push(zeros))
-    assert sum(map(len, pieces)) == 20 << 20 and max(map(len, pieces)) <= 4 << 20
+    assert sum(map(len, pieces)) == 20 << 20 and max(map(len, pieces)) <= 1 << 20
     assert check.complete
     assert not GzipCheck().complete
 
@@ -63,3 +67,61 @@ def test_random_bytes_round_trip() -> None:
     check = GzipCheck()
     out = b"".join(b"".join(check.push(body[i : i + 999])) for i in range(0, len(body), 999))
     assert out == data and check.complete
+
+
+# -- inflated(): one inflate per body, over real HTTP ---------------------------------------------
+
+
+class _CountingCheck(GzipCheck):
+    made = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        type(self).made += 1
+
+
+def _export(client: Any, server: Any, gzip_ok: bool = True) -> Any:
+    headers = {} if gzip_ok else {"Accept-Encoding": "identity"}
+    return client.stream("GET", EXPORT, params=export_params(server), headers=headers)
+
+
+def test_inflated_reuses_the_transports_check(server, creds_for, monkeypatch) -> None:
+    client = build_http_client("data", server.url, creds_for(server))
+    with _export(client, server, gzip_ok=False) as plain:
+        expected = plain.read()
+    monkeypatch.setattr(body, "GzipCheck", _CountingCheck)
+    _CountingCheck.made = 0
+    raw: list[bytes] = []
+    with _export(client, server) as response:
+        assert response.headers["Content-Encoding"] == "gzip"
+        got = b"".join(inflated(response, on_raw=raw.append))
+    assert got == expected and expected.count(b"\n") > 100
+    assert _CountingCheck.made == 1  # the transport's check; nobody inflated the body again
+    assert zlib.decompress(b"".join(raw), wbits=31) == expected
+
+
+def test_inflated_checks_a_body_it_inflates_itself() -> None:
+    """A body the transport read before (or another client's) is inflated and checked here."""
+    whole = httpx.Response(200, headers={"Content-Encoding": "gzip"}, stream=httpx.ByteStream(BODY))
+    assert CHECKED not in whole.extensions
+    assert b"".join(inflated(whole)) == PLAIN
+    cut = httpx.Response(
+        200, headers={"Content-Encoding": "gzip"}, stream=httpx.ByteStream(BODY[:-10])
+    )
+    with pytest.raises(TruncatedBodyError, match="ends early"):
+        b"".join(inflated(cut))
+
+
+def test_inflated_passes_a_plain_body_through(server, creds_for) -> None:
+    client = build_http_client("data", server.url, creds_for(server))
+    with _export(client, server, gzip_ok=False) as response:
+        seen: list[bytes] = []
+        got = b"".join(inflated(response, on_raw=seen.append))
+    assert got == b"".join(seen) and got.count(b"\n") > 100
+
+
+def test_inflated_raises_when_the_server_cuts_the_gzip(server, fault, creds_for) -> None:
+    server.faults.add(fault(kind="truncate_gzip", times=1, path=EXPORT))
+    client = build_http_client("data", server.url, creds_for(server))
+    with pytest.raises(TruncatedBodyError), _export(client, server) as response:
+        b"".join(inflated(response))
