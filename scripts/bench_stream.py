@@ -9,7 +9,12 @@ The sandbox runs in its own process (`mp sandbox serve`). Each case runs in a fr
   request for the whole range, httpx's default headers);
 - raw: ``Workspace.stream_events(raw=True)`` consumed;
 - normalized: ``Workspace.stream_events()`` consumed;
-- cli-raw: ``mp fetch events --stdout --raw > /dev/null`` (the whole process, start-up included).
+- cli-raw: ``mp fetch events --stdout --raw > /dev/null`` (the whole process, start-up included),
+  with Python's bytecode cache as an installed ``mp`` has it (``pip``/``uv tool install`` compile
+  it; one untimed run writes it for the source tree);
+- cli-raw-cold: the same with no bytecode cache at all (``PYTHONPYCACHEPREFIX`` an empty folder,
+  ``PYTHONDONTWRITEBYTECODE=1``: every module, the standard library's too, compiled at start);
+  the worst case, shown for information.
 
 Prints events/s per case and round, then the medians and each case's ratio to the reference of the
 same round (median and range). ``--profile raw`` (or normalized) runs that case once under cProfile
@@ -29,7 +34,7 @@ from typing import Any
 
 from _bench import sandbox_process
 
-CASES = ("reference", "raw", "normalized", "cli-raw")
+CASES = ("reference", "raw", "normalized", "cli-raw", "cli-raw-cold")
 
 
 def child(kind: str, info: dict[str, Any]) -> dict[str, Any]:
@@ -52,12 +57,18 @@ def child(kind: str, info: dict[str, Any]) -> dict[str, Any]:
                     json.loads(line)
                     n += 1
         return {"events": n, "seconds": time.perf_counter() - start}
-    if kind == "cli-raw":
+    if kind.startswith("cli-raw"):
         cmd = [sys.executable, "-m", "mixpanel_data.cli.main", "fetch", "events", "--stdout"]
         cmd += ["--raw", "--from", from_date, "--to", to_date]
+        cold = kind == "cli-raw-cold"
+        run_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        if cold:
+            run_env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONPYCACHEPREFIX=_empty_cache())
         start = time.perf_counter()
         with open(os.devnull, "wb") as sink:
-            proc = subprocess.run(cmd, stdout=sink, stderr=subprocess.PIPE, text=True, check=False)
+            proc = subprocess.run(
+                cmd, stdout=sink, stderr=subprocess.PIPE, text=True, check=False, env=run_env
+            )
         seconds = time.perf_counter() - start
         if proc.returncode != 0:
             raise SystemExit(f"mp failed: {proc.stderr}")
@@ -72,6 +83,22 @@ def child(kind: str, info: dict[str, Any]) -> dict[str, Any]:
         start = time.perf_counter()
         n = sum(1 for _ in rows)
         return {"events": n, "seconds": time.perf_counter() - start}
+
+
+def _empty_cache() -> str:
+    """A fresh, empty folder for ``PYTHONPYCACHEPREFIX``: no bytecode cache can be found."""
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="mp-bench-nocache-")
+
+
+def _warm_bytecode_cache(info: dict[str, Any]) -> None:
+    """Start ``mp`` once with bytecode writing on, so the timed cli-raw runs find the cache."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(info["env"])
+    cmd = [sys.executable, "-m", "mixpanel_data.cli.main", "fetch", "events", "--stdout", "--raw"]
+    cmd += ["--from", info["from_date"], "--to", info["from_date"]]
+    subprocess.run(cmd, env=env, capture_output=True, check=True)
 
 
 def _run_child(kind: str, info: dict[str, Any], profile: bool = False) -> dict[str, Any]:
@@ -113,6 +140,7 @@ def main() -> int:
     with sandbox_process(events=args.events, days=args.days, seed=11) as info:
         # One untimed read fills the sandbox's caches (its gzip per day), so rounds measure clients.
         _run_child("reference", info)
+        _warm_bytecode_cache(info)
         if args.profile:
             _run_child(args.profile, info, profile=True)
             return 0

@@ -604,10 +604,17 @@ class Workspace(ManagementMethods):
         events: Sequence[str] | None = None,
         where: str | None = None,
         raw: bool = False,
+        chunk_days: int = 7,
     ) -> Iterator[dict[str, Any]]:
-        """Yield events without storing them (normalized rows, or Mixpanel's shape with ``raw``)."""
+        """Yield events without storing them (normalized rows, or Mixpanel's shape with ``raw``),
+        asking for ``chunk_days`` days per export request."""
         return self._fetch_service.stream_events(
-            from_date=from_date, to_date=to_date, events=events, where=where, raw=raw
+            from_date=from_date,
+            to_date=to_date,
+            events=events,
+            where=where,
+            raw=raw,
+            chunk_days=chunk_days,
         )
 
     def stream_events_jsonl(
@@ -617,8 +624,10 @@ class Workspace(ManagementMethods):
         to_date: str,
         events: Sequence[str] | None = None,
         where: str | None = None,
+        chunk_days: int = 7,
     ) -> Iterator[bytes]:
-        """Yield the export as Mixpanel sends it: blocks of whole JSON lines, never parsed.
+        """Yield the export as Mixpanel sends it: blocks of whole JSON lines, never parsed
+        (``chunk_days`` days per export request).
 
         Example:
             >>> blocks = ws.stream_events_jsonl(from_date="2026-10-01", to_date="2026-10-31")
@@ -627,7 +636,11 @@ class Workspace(ManagementMethods):
             ...         out.write(block)
         """
         return self._fetch_service.stream_events_jsonl(
-            from_date=from_date, to_date=to_date, events=events, where=where
+            from_date=from_date,
+            to_date=to_date,
+            events=events,
+            where=where,
+            chunk_days=chunk_days,
         )
 
     def stream_profiles(

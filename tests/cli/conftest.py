@@ -42,7 +42,8 @@ def sb() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def sandbox(sb: Sandbox) -> Iterator[Sandbox]:
-    """The module's sandbox with no faults left over from another test."""
+    """The module's sandbox, idle and with no faults left over from another test."""
+    sb.wait_idle()
     sb.faults.clear()
     yield sb
     sb.faults.clear()

@@ -44,8 +44,8 @@ from mixpanel_data._services.downloads import (
 )
 from mixpanel_data._services.normalize import normalize_event, normalize_profile
 from mixpanel_data._services.progress import FetchProgress, ProgressCallback, Reporter
-from mixpanel_data._storage import LoadMetadata, LoadResult
 from mixpanel_data._storage._names import validate_table_name
+from mixpanel_data._storage.types import LoadMetadata, LoadResult
 from mixpanel_data.exceptions import DataError, TableExistsError, Transient, ValidationError
 
 if TYPE_CHECKING:

@@ -7,18 +7,51 @@ Example:
     []
 """
 
-from mixpanel_data._storage.engine import ProgressCallback, StorageEngine
-from mixpanel_data._storage.types import (
-    ColumnInfo,
-    LoadMetadata,
-    LoadResult,
-    StorageInfo,
-    StorageKind,
-    TableInfo,
-    TableMetadata,
-    TableSchema,
-    TableType,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mixpanel_data._storage.engine import ProgressCallback, StorageEngine
+    from mixpanel_data._storage.types import (
+        ColumnInfo,
+        LoadMetadata,
+        LoadResult,
+        StorageInfo,
+        StorageKind,
+        TableInfo,
+        TableMetadata,
+        TableSchema,
+        TableType,
+    )
+
+# The engine (and DuckDB) is imported on first use: the types alone stay cheap to import.
+_MODULE_OF = {
+    "ColumnInfo": "mixpanel_data._storage.types",
+    "LoadMetadata": "mixpanel_data._storage.types",
+    "LoadResult": "mixpanel_data._storage.types",
+    "ProgressCallback": "mixpanel_data._storage.engine",
+    "StorageEngine": "mixpanel_data._storage.engine",
+    "StorageInfo": "mixpanel_data._storage.types",
+    "StorageKind": "mixpanel_data._storage.types",
+    "TableInfo": "mixpanel_data._storage.types",
+    "TableMetadata": "mixpanel_data._storage.types",
+    "TableSchema": "mixpanel_data._storage.types",
+    "TableType": "mixpanel_data._storage.types",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_MODULE_OF))
+
 
 __all__ = [
     "ColumnInfo",

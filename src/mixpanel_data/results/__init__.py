@@ -11,23 +11,74 @@ Example:
     3
 """
 
-from mixpanel_data.results.activity import ActivityFeedResult, UserEvent
-from mixpanel_data.results.counts import EventCountsResult, PropertyCountsResult
-from mixpanel_data.results.discovery import BookmarkInfo, FunnelInfo, SavedCohort, TopEvent
-from mixpanel_data.results.flows import FlowNode, FlowPath, FlowsResult, FlowTransition
-from mixpanel_data.results.frequency import FrequencyResult
-from mixpanel_data.results.funnel import FunnelResult, FunnelStep
-from mixpanel_data.results.jql import JQLResult
-from mixpanel_data.results.local import FetchResult, TableReport, WorkspaceInfo
-from mixpanel_data.results.management import Record, Records
-from mixpanel_data.results.numeric import (
-    NumericAverageResult,
-    NumericBucketResult,
-    NumericSumResult,
-)
-from mixpanel_data.results.retention import CohortRow, RetentionResult
-from mixpanel_data.results.saved import SavedReportResult
-from mixpanel_data.results.segmentation import SegmentationResult
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mixpanel_data.results.activity import ActivityFeedResult, UserEvent
+    from mixpanel_data.results.counts import EventCountsResult, PropertyCountsResult
+    from mixpanel_data.results.discovery import BookmarkInfo, FunnelInfo, SavedCohort, TopEvent
+    from mixpanel_data.results.flows import FlowNode, FlowPath, FlowsResult, FlowTransition
+    from mixpanel_data.results.frequency import FrequencyResult
+    from mixpanel_data.results.funnel import FunnelResult, FunnelStep
+    from mixpanel_data.results.jql import JQLResult
+    from mixpanel_data.results.local import FetchResult, TableReport, WorkspaceInfo
+    from mixpanel_data.results.management import Record, Records
+    from mixpanel_data.results.numeric import (
+        NumericAverageResult,
+        NumericBucketResult,
+        NumericSumResult,
+    )
+    from mixpanel_data.results.retention import CohortRow, RetentionResult
+    from mixpanel_data.results.saved import SavedReportResult
+    from mixpanel_data.results.segmentation import SegmentationResult
+
+# Each result's module is imported on first use: `import mixpanel_data` and a command that
+# returns one kind of result do not pay for the others (and their pandas/plot helpers).
+_MODULE_OF = {
+    "ActivityFeedResult": "mixpanel_data.results.activity",
+    "BookmarkInfo": "mixpanel_data.results.discovery",
+    "CohortRow": "mixpanel_data.results.retention",
+    "EventCountsResult": "mixpanel_data.results.counts",
+    "FetchResult": "mixpanel_data.results.local",
+    "FlowNode": "mixpanel_data.results.flows",
+    "FlowPath": "mixpanel_data.results.flows",
+    "FlowTransition": "mixpanel_data.results.flows",
+    "FlowsResult": "mixpanel_data.results.flows",
+    "FrequencyResult": "mixpanel_data.results.frequency",
+    "FunnelInfo": "mixpanel_data.results.discovery",
+    "FunnelResult": "mixpanel_data.results.funnel",
+    "FunnelStep": "mixpanel_data.results.funnel",
+    "JQLResult": "mixpanel_data.results.jql",
+    "NumericAverageResult": "mixpanel_data.results.numeric",
+    "NumericBucketResult": "mixpanel_data.results.numeric",
+    "NumericSumResult": "mixpanel_data.results.numeric",
+    "PropertyCountsResult": "mixpanel_data.results.counts",
+    "Record": "mixpanel_data.results.management",
+    "Records": "mixpanel_data.results.management",
+    "RetentionResult": "mixpanel_data.results.retention",
+    "SavedCohort": "mixpanel_data.results.discovery",
+    "SavedReportResult": "mixpanel_data.results.saved",
+    "SegmentationResult": "mixpanel_data.results.segmentation",
+    "TableReport": "mixpanel_data.results.local",
+    "TopEvent": "mixpanel_data.results.discovery",
+    "UserEvent": "mixpanel_data.results.activity",
+    "WorkspaceInfo": "mixpanel_data.results.local",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_MODULE_OF))
+
 
 __all__ = [
     "ActivityFeedResult",

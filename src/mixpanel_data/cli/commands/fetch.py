@@ -115,10 +115,11 @@ def fetch_events(
                     to_date=to_date,
                     events=names(events, "--events"),
                     where=where,
+                    chunk_days=chunk_days,
                 )
             )
             if not _state.STATE.quiet:
-                err(f"{count} events written")
+                err(f"{count} events written" if count else _no_events(from_date, to_date))
             return
         if stdout:
             count = _write_jsonl(
@@ -128,6 +129,7 @@ def fetch_events(
                     events=names(events, "--events"),
                     where=where,
                     raw=raw,
+                    chunk_days=chunk_days,
                 )
             )
             if not _state.STATE.quiet:
