@@ -4,9 +4,11 @@ in the export requests the user asked for."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections import Counter
+from pathlib import Path
 
-from cli_helpers import run_mp
+from cli_helpers import ENTRY, run_mp
 
 from mixpanel_data.sandbox import Sandbox
 
@@ -72,3 +74,48 @@ def test_an_empty_range_says_so_in_both_shapes(sb_env: dict[str, str]) -> None:
         )  # fmt: skip
         assert run.code == 0 and run.stdout == "", str(run)
         assert "no events between 2020-01-01 and 2020-01-02" in run.stderr
+
+
+def _limited_file_size() -> None:
+    """In the child: files may not grow past 4 KiB (writes past it fail with EFBIG)."""
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+
+def test_a_full_disk_under_stdout_is_one_line_naming_it(
+    sb_env: dict[str, str], span: tuple[str, str]
+) -> None:
+    first, last = span
+    for extra in ([], ["--raw"]):
+        with open("/dev/full", "w") as full:
+            proc = subprocess.run(
+                [*ENTRY, "fetch", "events", "--stdout", *extra, "--from", first, "--to", last],
+                env=sb_env, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120,
+            )  # fmt: skip
+        assert proc.returncode == 1, proc.stderr
+        assert proc.stderr.strip().splitlines() == [
+            "Error: No space left on device: standard output (/dev/full)"
+        ]
+
+
+def test_a_staged_chunk_that_cannot_be_written_names_its_file(
+    sb_env: dict[str, str], span: tuple[str, str], tmp_path: Path
+) -> None:
+    first, last = span
+    db = tmp_path / "small.duckdb"
+    args = ["fetch", "events", "--from", first, "--to", last, "--db", str(db), "--no-progress"]
+    proc = subprocess.run(
+        [*ENTRY, *args],
+        env=sb_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_limited_file_size,
+    )
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 1 and len(lines) == 1, proc.stderr
+    assert lines[0].startswith("Error: File too large: ") and ".part" in lines[0], lines
+    assert str(tmp_path) in lines[0] and "Traceback" not in proc.stderr

@@ -146,3 +146,34 @@ def test_inspect_sample_summarize_keys_breakdown(env: dict[str, str], db: Path) 
     table = mp("inspect", "summarize", "events", "-f", "csv").splitlines()
     assert table[0].startswith("column,type,nulls,distinct")
     assert {line.split(",")[0] for line in table[1:]} >= {"event_name", "event_time", "properties"}
+
+
+def test_an_empty_local_answer_says_which_days_the_table_holds(
+    env: dict[str, str], db: Path
+) -> None:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        first, last = con.execute(
+            "SELECT min(event_time)::DATE, max(event_time)::DATE FROM events"
+        ).fetchone()
+    run = run_mp(
+        "query", "segmentation", "-e", "Purchase", "--from", "2020-01-01", "--to", "2020-01-05",
+        "--local", "--db", str(db), env=env,
+    )  # fmt: skip
+    assert run.code == 0, str(run)
+    assert run.stderr.strip() == (
+        "no events between 2020-01-01 and 2020-01-05 for 'Purchase'; "
+        f"table 'events' holds events from {first} to {last}"
+    )
+
+
+def test_an_unknown_event_over_the_store_gets_the_tables_closest_name(
+    sb: Sandbox, env: dict[str, str], db: Path
+) -> None:
+    run = run_mp(
+        "query", "segmentation", "-e", "purchase", "--from", sb.start_date.isoformat(),
+        "--to", sb.end_date.isoformat(), "--local", "--db", str(db), env=env,
+    )  # fmt: skip
+    assert run.code == 0, str(run)
+    assert run.stderr.strip() == "no event named 'purchase'; did you mean 'Purchase'?"

@@ -577,8 +577,13 @@ def _private_file(path: Path, *, replace: bool = False) -> Iterator[Any]:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
     fd = os.open(path, flags | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        yield fh
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+    except OSError as exc:  # a full disk names the file it could not write
+        if exc.filename is not None or exc.errno is None:
+            raise
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
 
 
 def finished_file(staging: Path, chunk: Chunk) -> Path | None:

@@ -254,7 +254,7 @@ class Fetcher:
                 yield from records
             else:
                 for record in records:
-                    yield normalize_event(record)
+                    yield normalize_event(record, owned=True)
 
     def stream_events_jsonl(
         self,

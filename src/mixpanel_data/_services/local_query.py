@@ -205,6 +205,28 @@ class LocalQueryService(LiveQueryService):
     def __repr__(self) -> str:
         return "LocalQueryService()"
 
+    def table_events(self, *, table: str = "events") -> list[str]:
+        """The event names in a stored events table, sorted (what an empty answer's hint
+        compares a name with)."""
+        name = str(self._caller._table(table, "table", required=True))
+        rows = self._caller._storage().sql_rows(
+            f"SELECT DISTINCT event_name FROM {_quoted(name)} "
+            "WHERE event_name IS NOT NULL ORDER BY 1"
+        )
+        return [str(r[0]) for r in rows]
+
+    def table_span(self, *, table: str = "events") -> tuple[dt.date, dt.date] | None:
+        """The first and last day (UTC) with an event in a stored events table; ``None`` when
+        it has none."""
+        name = str(self._caller._table(table, "table", required=True))
+        rows = self._caller._storage().sql_rows(
+            f"SELECT min(event_time)::DATE, max(event_time)::DATE FROM {_quoted(name)}"
+        )
+        first, last = rows[0] if rows else (None, None)
+        if not isinstance(first, dt.date) or not isinstance(last, dt.date):
+            return None
+        return first, last
+
     def segmentation(
         self, event: str, *, on: str | None = None, **kwargs: Any
     ) -> SegmentationResult:

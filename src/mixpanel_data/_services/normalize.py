@@ -70,10 +70,18 @@ def _properties(raw: dict[str, Any], key: str) -> dict[str, Any]:
     return dict(value)
 
 
-def normalize_event(raw: dict[str, Any]) -> dict[str, Any]:
+def normalize_event(raw: dict[str, Any], *, owned: bool = False) -> dict[str, Any]:
     """Mixpanel's export shape → the stored row (``event_name, event_time, ...``); a record
-    whose ``properties`` is not an object is a :class:`DataError`."""
-    props = _properties(raw, "properties")
+    whose ``properties`` is not an object is a :class:`DataError`.
+
+    ``owned``: ``raw`` was parsed for this call and nobody else holds it, so its ``properties``
+    object becomes the row's (no copy).
+    """
+    props = raw.get("properties")
+    if type(props) is not dict:
+        props = _properties(raw, "properties")
+    elif not owned:
+        props = dict(props)
     return {
         "event_name": as_text(raw.get("event")),
         "event_time": event_time(props.pop("time", None)),

@@ -2,7 +2,8 @@
 
 An empty answer still exits 0 and keeps its columns on stdout; this only tells the reader that
 it is empty: an event the project does not have (with the closest name it does have, from the
-Workspace's cached event list), or a range with no events.
+Workspace's cached event list, or the stored table's names with ``--local``), or a range with no
+events (with ``--local``, also the days the table does hold).
 
 Example:
     >>> closest("purchase", ["Login", "Purchase"])
@@ -84,4 +85,19 @@ def say_if_empty(
                 err(f"no event named {name!r}; {hint}")
                 return
     which = f" for {', '.join(repr(e) for e in named)}" if named else ""
-    err(f"no events between {from_date} and {to_date}{which}")
+    err(f"no events between {from_date} and {to_date}{which}{_span(ws)}")
+
+
+def _span(ws: Any) -> str:
+    """``; <where the data is>`` when the source can say (a stored table can; Mixpanel has no
+    call that gives a project's first and last day, so a live query says nothing more)."""
+    data_span = getattr(ws, "data_span", None)
+    if data_span is None:
+        return ""
+    from mixpanel_data.exceptions import MixpanelDataError
+
+    try:
+        said = data_span()
+    except MixpanelDataError:
+        return ""
+    return f"; {said}" if said else "; the table has no events"

@@ -11,14 +11,16 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import decimal
 import io
 import json
 import math
+import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -171,8 +173,38 @@ def _table(cols: list[str], rows: Sequence[Sequence[Any]]) -> str:
 
 def emit(value: Any, fmt: Format | str) -> None:
     """Write ``value`` to stdout in ``fmt``."""
-    sys.stdout.write(render(value, fmt))
-    sys.stdout.flush()
+    with writing_stdout():
+        sys.stdout.write(render(value, fmt))
+        sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def writing_stdout() -> Iterator[None]:
+    """Writes to stdout in this block fail as :func:`stdout_error` says."""
+    try:
+        yield
+    except OSError as exc:
+        raise stdout_error(exc) from exc
+
+
+def stdout_error(exc: OSError) -> OSError:
+    """A failed write to stdout (a full disk, an I/O error) that names where stdout goes, so the
+    CLI prints ``No space left on device: standard output (/path/file)``. A closed pipe stays
+    as it is (the reader stopped: success), and so does an error that names its file already."""
+    if isinstance(exc, BrokenPipeError) or exc.filename is not None or exc.errno is None:
+        return exc
+    return OSError(exc.errno, exc.strerror, stdout_target())
+
+
+def stdout_target() -> str:
+    """``standard output``, with the file it is redirected to when the system says which."""
+    try:
+        target = os.readlink("/proc/self/fd/1")
+    except OSError:
+        return "standard output"
+    if target.startswith(("pipe:", "socket:", "anon_inode:")):
+        return "standard output"
+    return f"standard output ({target})"
 
 
 def err(message: str) -> None:

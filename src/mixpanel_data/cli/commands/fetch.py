@@ -20,7 +20,7 @@ from mixpanel_data.cli._options import (
     list_option,
     names,
 )
-from mixpanel_data.cli._output import emit, err
+from mixpanel_data.cli._output import emit, err, stdout_error, writing_stdout
 
 if TYPE_CHECKING:
     from mixpanel_data._services.fetcher import FetchProgress
@@ -44,24 +44,33 @@ def _open(db: Path | None, stdout: bool) -> Workspace:
 
 def _write_jsonl(rows: Iterator[dict[str, Any]]) -> int:
     count = 0
-    out = sys.stdout
+    write = sys.stdout.write
     for row in rows:
-        out.write(json.dumps(row, ensure_ascii=False, default=str))
-        out.write("\n")
+        line = json.dumps(row, ensure_ascii=False, default=str) + "\n"
+        try:
+            write(line)
+        except OSError as exc:
+            raise stdout_error(exc) from exc
         count += 1
-    out.flush()
+    with writing_stdout():
+        sys.stdout.flush()
     return count
 
 
 def _write_bytes(blocks: Iterator[bytes]) -> int:
     """Copy blocks of JSON lines to stdout as they are; the number of lines written."""
-    sys.stdout.flush()
-    out = sys.stdout.buffer
+    with writing_stdout():
+        sys.stdout.flush()
+    write = sys.stdout.buffer.write
     count = 0
     for block in blocks:
-        out.write(block)
+        try:
+            write(block)
+        except OSError as exc:
+            raise stdout_error(exc) from exc
         count += block.count(b"\n")
-    out.flush()
+    with writing_stdout():
+        sys.stdout.buffer.flush()
     return count
 
 

@@ -101,6 +101,18 @@ class _OnTable:
     def __getattr__(self, name: str) -> Any:
         return functools.partial(getattr(self._service, name), table=self._table)
 
+    def list_events(self) -> list[str]:
+        """The event names in the table (an empty answer's hint compares with them)."""
+        names: list[str] = self._service.table_events(table=self._table)
+        return names
+
+    def data_span(self) -> str | None:
+        """``the table 'events' spans 2026-10-01 to 2026-10-31`` (``None``: it has no events)."""
+        span = self._service.table_span(table=self._table)
+        if span is None:
+            return None
+        return f"table {self._table!r} holds events from {span[0]} to {span[1]}"
+
 
 @contextmanager
 def reports(
