@@ -7,8 +7,9 @@ Example:
     []
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mixpanel_data._exports import lazy_names
 
 if TYPE_CHECKING:
     from mixpanel_data._storage.engine import ProgressCallback, StorageEngine
@@ -40,18 +41,7 @@ _MODULE_OF = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_MODULE_OF))
-
+__getattr__, __dir__ = lazy_names(globals(), _MODULE_OF)
 
 __all__ = [
     "ColumnInfo",
