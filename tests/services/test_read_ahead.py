@@ -33,7 +33,10 @@ def test_the_reader_stays_within_its_budget() -> None:
 
     reader = ReadAhead(blocks(), budget=10_000)
     try:
-        time.sleep(0.3)  # plenty of time to read everything, if it were allowed to
+        deadline = time.monotonic() + 10
+        while len(made) < 10 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)  # time to read everything, if it were allowed to
         assert 10 <= len(made) <= 11  # 10 blocks held, and one more made while waiting
         first = next(iter(reader))
         assert first == bytes(1000)
