@@ -9,7 +9,7 @@ from pathlib import Path
 from cli_helpers import MpRunner
 
 from mixpanel_data.sandbox import Sandbox
-from mixpanel_data.sandbox._lookup import TABLES
+from mixpanel_data.sandbox._lookup import TABLES, lookup_store
 
 ACCOUNTS = TABLES[1][0]
 
@@ -24,7 +24,7 @@ def test_list_and_replace_with_yes(mp: MpRunner, sandbox: Sandbox, tmp_path: Pat
     assert refused.code == 3 and "--yes" in refused.stderr, refused
     run = mp("lookup-tables", "replace", ACCOUNTS, str(path), "--yes")
     assert run.code == 0, run
-    table = sandbox.state.scratch["lookup_tables"].tables[ACCOUNTS]
+    table = lookup_store(sandbox.state).tables[ACCOUNTS]
     assert (table.header, table.rows) == (["company_id", "name"], [["c9", "Initech"]])
     path.write_text("company_id,name\n,nameless\n")
     bad = mp("lookup-tables", "replace", ACCOUNTS, str(path), "--yes")

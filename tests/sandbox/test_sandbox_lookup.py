@@ -7,7 +7,7 @@ from typing import Any
 from sandbox_client import Api
 
 from mixpanel_data.sandbox import Sandbox
-from mixpanel_data.sandbox._lookup import TABLES
+from mixpanel_data.sandbox._lookup import TABLES, lookup_store
 
 PRODUCTS = TABLES[0][0]
 
@@ -33,7 +33,7 @@ def test_list_and_replace(fresh_sb: Sandbox, api: Any) -> None:
     }
     replaced = _put(client, PRODUCTS, b"product_id,name\nsku-9,Green Hat\n")
     assert replaced.status_code == 200 and replaced.json() == {"code": 200, "status": "OK"}
-    tables = fresh_sb.state.scratch["lookup_tables"].tables
+    tables = lookup_store(fresh_sb.state).tables
     assert tables[PRODUCTS].header == ["product_id", "name"]
     assert tables[PRODUCTS].rows == [["sku-9", "Green Hat"]]
 
@@ -46,7 +46,7 @@ def test_bad_rows_replace_nothing(fresh_sb: Sandbox, api: Any) -> None:
         {"index": 1, "message": "primary key is required and cannot be blank"},
         {"index": 2, "message": "invalid row: wrong number of fields"},
     ]
-    assert fresh_sb.state.scratch["lookup_tables"].tables[PRODUCTS].rows[0][0] == "sku-1"
+    assert lookup_store(fresh_sb.state).tables[PRODUCTS].rows[0][0] == "sku-1"
     assert _put(client, PRODUCTS, b"").status_code == 400
     assert _put(client, "00000000-0000-4000-8000-000000000000", b"a\n1\n").status_code == 404
 

@@ -12,7 +12,7 @@ from mixpanel_data import Workspace
 from mixpanel_data._pacing import reset_pacers
 from mixpanel_data.exceptions import NotFoundError, ValidationError
 from mixpanel_data.sandbox import Fault, Sandbox
-from mixpanel_data.sandbox._lookup import TABLES
+from mixpanel_data.sandbox._lookup import TABLES, lookup_store
 
 PRODUCTS = TABLES[0][0]
 
@@ -34,7 +34,7 @@ def ws(sb: Sandbox) -> Iterator[Workspace]:
 
 
 def _rows(sb: Sandbox, table_id: str) -> list[list[str]]:
-    table = sb.state.scratch["lookup_tables"].tables[table_id]
+    table = lookup_store(sb.state).tables[table_id]
     return [table.header, *table.rows]
 
 

@@ -22,7 +22,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from mixpanel_data.sandbox._app._common import store
+from mixpanel_data.sandbox._app._common import state_store, store
 from mixpanel_data.sandbox._http import Request, Response, Route, SandboxHTTPError
 from mixpanel_data.sandbox._state import SandboxState
 
@@ -98,6 +98,11 @@ def _build(state: SandboxState) -> LookupStore:
 
 def _store(req: Request) -> LookupStore:
     return store(req, "lookup_tables", _build)
+
+
+def lookup_store(state: SandboxState) -> LookupStore:
+    """The sandbox's lookup tables as they are now (built from :data:`TABLES` on first use)."""
+    return state_store(state, "lookup_tables", _build)
 
 
 def list_lookup_tables(req: Request) -> Response:

@@ -31,10 +31,15 @@ _STORES_LOCK = threading.Lock()
 
 def store(req: Request, name: str, build: Callable[[SandboxState], T]) -> T:
     """The sandbox's store called ``name``, built by ``build(state)`` on first use."""
+    return state_store(req.state, name, build)
+
+
+def state_store(state: SandboxState, name: str, build: Callable[[SandboxState], T]) -> T:
+    """:func:`store` without a request (tests read a store before any call has built it)."""
     with _STORES_LOCK:
-        found = req.state.scratch.get(name)
+        found = state.scratch.get(name)
         if found is None:
-            found = req.state.scratch[name] = build(req.state)
+            found = state.scratch[name] = build(state)
     return found
 
 
