@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FROM, TO
+from conftest import FROM, TO, start
 from mcp_helpers import McpProcess
 
 from mixpanel_data._workspace import Workspace
@@ -27,12 +27,16 @@ def _db(server: McpProcess) -> Path:
     return Path(server.data("store_info")["store"])
 
 
-def test_before_any_fetch_sql_says_what_to_do(server: McpProcess) -> None:
-    error = server.error("sql", query="SELECT 1")
-    assert (error["code"], error["exit_code"]) == ("TABLE_NOT_FOUND", 4)
-    assert "fetch_events" in error["message"]
-    empty = server.data("list_tables")
-    assert empty["rows"] == [] and empty["row_count"] == 0
+def test_before_any_fetch_sql_says_what_to_do(server_env: dict[str, str], tmp_path: Path) -> None:
+    # A server of its own, on a data folder no fetch has touched (the module's server may have
+    # fetched already, whichever test ran first on this worker).
+    env = {**server_env, "MP_DATA_DIR": str(tmp_path / "data")}
+    with start(env, tmp_path) as fresh:
+        error = fresh.error("sql", query="SELECT 1")
+        assert (error["code"], error["exit_code"]) == ("TABLE_NOT_FOUND", 4)
+        assert "fetch_events" in error["message"]
+        empty = fresh.data("list_tables")
+        assert empty["rows"] == [] and empty["row_count"] == 0
 
 
 def test_fetch_stores_the_export_and_reports_progress(
