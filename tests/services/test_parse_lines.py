@@ -56,6 +56,10 @@ def test_unusual_but_valid_blocks_read_like_lines(block: bytes) -> None:
     [
         ((_lines(10), b'{"a":1}{"b":2}\n'), 11, "not valid JSON"),
         ((_lines(2), b'{"a":1},{"b":[1\n2]}\n'), 3, "not valid JSON"),
+        # values spread over lines or two on one line: each line must be exactly one object
+        ((_lines(1), b'{"a":[{"x":1}\n{"y":2}]}\n{"c":1} ,\t{"d":2}\n'), 2, "not valid JSON"),
+        ((_lines(1), b'{"a":1},{"b":2}\n'), 2, "not valid JSON"),
+        ((_lines(1), b'{"a":1}],[{"b":2}\n{"c":[[1\n2]]}\n'), 2, "not valid JSON"),
         ((_lines(4), b'{"a":1}\n[1,2]\n'), 6, "not a JSON object"),
         ((_lines(3), b'{"a":\n'), 4, "not valid JSON"),
         ((_lines(1), b"[" * 100_000 + b"\n"), 2, "nested too deeply"),
@@ -71,3 +75,23 @@ def test_a_bad_line_is_named_by_its_number(blocks: tuple[bytes, ...], line: int,
 def test_line_numbers_count_blank_lines_of_earlier_blocks() -> None:
     err = _bad(b'{"a":1}\n\n\n', _lines(2), b"nope\n")
     assert err.details["line"] == 6
+
+
+def test_objects_in_nested_arrays_are_read_whole() -> None:
+    block = b'{"items":[{"a":1}, {"b":2}]}\n{"c":{"d":{}}}\n{"m":[[1,2] ,\t[3]]}\n'
+    assert _records(block) == [
+        {"items": [{"a": 1}, {"b": 2}]},
+        {"c": {"d": {}}},
+        {"m": [[1, 2], [3]]},
+    ]
+
+
+def test_every_path_reads_what_json_loads_reads_line_by_line() -> None:
+    good = _lines(300)
+    padded = good.replace(b"\n", b" \n", 7)  # the first seven lines end with a space
+    nested = good + b'{"l":[{"x":1},{"y":[{}]}]}\n' + _lines(5, 300)
+    matrix = good + b'{"m":[[1],[2]]}\n' + _lines(5, 300)
+    for block in (good, padded, nested, matrix, good.replace(b"\n", b"\r\n")):
+        expected = [json.loads(line) for line in block.splitlines()]
+        assert _records(block) == expected
+        assert _records(*block.splitlines(keepends=True)) == expected
