@@ -13,9 +13,20 @@ from mixpanel_data.sandbox import Sandbox
 ENGAGE = "/api/query/engage"
 
 
+def _paged() -> Sandbox:
+    return Sandbox(seed=9, users=130, days=2, end_date="2026-01-31", engage_page_size=25)
+
+
 @pytest.fixture(scope="module")
 def paged_sb() -> Iterator[Sandbox]:
-    with Sandbox(seed=9, users=130, days=2, end_date="2026-01-31", engage_page_size=25) as sb:
+    """Read only: a test that changes profiles takes :func:`changing_sb`."""
+    with _paged() as sb:
+        yield sb
+
+
+@pytest.fixture
+def changing_sb() -> Iterator[Sandbox]:
+    with _paged() as sb:
         yield sb
 
 
@@ -56,10 +67,10 @@ def test_pages_cover_every_profile_exactly_once(
     assert all(p["status"] == "ok" for p in pages)
 
 
-def test_a_session_keeps_its_profiles_while_they_change(paged_sb: Sandbox, api: Any) -> None:
-    client = api(paged_sb)
+def test_a_session_keeps_its_profiles_while_they_change(changing_sb: Sandbox, api: Any) -> None:
+    client = api(changing_sb)
     first = client.post(ENGAGE, data={"where": 'user["plan"] == "free"'}).json()
-    token = paged_sb.credentials.token
+    token = changing_sb.credentials.token
     update = [{"$token": token, "$distinct_id": "zz-new", "$set": {"plan": "free"}}]
     assert client.client.post("/engage", json=update).text == "1"
     ids = [item["$distinct_id"] for item in first["results"]]
