@@ -22,7 +22,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from mixpanel_data.sandbox._app._common import state_store, store
+from mixpanel_data.sandbox._app._common import state_store
 from mixpanel_data.sandbox._http import Request, Response, Route, SandboxHTTPError
 from mixpanel_data.sandbox._state import SandboxState
 
@@ -97,7 +97,7 @@ def _build(state: SandboxState) -> LookupStore:
 
 
 def _store(req: Request) -> LookupStore:
-    return store(req, "lookup_tables", _build)
+    return lookup_store(req.state)
 
 
 def lookup_store(state: SandboxState) -> LookupStore:
